@@ -1,0 +1,492 @@
+/*
+ * cli.c - the `faultline` command: parses options, loads the scenario, runs the search,
+ * replays and prints every counterexample, and maps the outcome to an exit code
+ * (0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario, 3 incomplete,
+ * 4 internal error). This is the only file that prints and exits.
+ */
+#include "../model/model.h"
+#include "../specs/specs.h"
+#include "json.h"
+#include "scenario.h"
+#include "search.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FL_VERSION "0.1.0"
+
+struct cli {
+	const char *file;
+	const char *sets[256];
+	int nsets;
+	const char *specs[FL_MAX_SPECS];
+	int nspecs;
+	struct fl_search_opts so;
+	const char *json, *trace_json;
+	int quiet;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: faultline check FILE [options]\n"
+	      "       faultline kinds          list component kinds, their options and faults, and specs\n"
+	      "       faultline --version\n"
+	      "\n"
+	      "options for check:\n"
+	      "  --set PATH=VALUE     override a scenario value (e.g. records.per_batch=2,\n"
+	      "                       inbound.idempotency=none); repeatable\n"
+	      "  --spec NAME          check only this spec (repeatable)\n"
+	      "  --search MODE        bfs (default: shortest counterexamples), dfs, random\n"
+	      "  --seed S --walks N --depth D   random walks (defaults 1, 1000, 1000)\n"
+	      "  --max-states N       stop (incomplete) after N states (k, M, G suffixes)\n"
+	      "  --max-memory SIZE    stop (incomplete) when the state store would pass SIZE (e.g. 2G)\n"
+	      "  --time-limit T       stop (incomplete) after T seconds (or 90s, 5m, 1h)\n"
+	      "  --json FILE          write the whole result as JSON ('-' for stdout)\n"
+	      "  --trace-json FILE    write the counterexamples as JSON\n"
+	      "  --quiet              print verdicts and figures only, no traces\n"
+	      "  --no-progress        no progress line on stderr\n"
+	      "\n"
+	      "exit codes: 0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario,\n"
+	      "            3 incomplete (a limit was reached first), 4 internal error\n",
+	      f);
+}
+
+__attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "faultline: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n(run 'faultline --help' for the options)\n");
+	va_end(ap);
+	return FL_EXIT_USAGE;
+}
+
+/* Parses "123", "10k", "2M", "1G" (powers of 1000, or of 1024 when bytes). */
+static int parse_count(const char *s, int bytes, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0 || !isfinite(v))
+		return -1;
+	double unit = bytes ? 1024.0 : 1000.0;
+	switch (*end) {
+	case 'k': case 'K': v *= unit, end++; break;
+	case 'm': case 'M': v *= unit * unit, end++; break;
+	case 'g': case 'G': v *= unit * unit * unit, end++; break;
+	default: break;
+	}
+	if (bytes && (*end == 'B' || *end == 'b'))
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v <= 0 || !isfinite(v))
+		return -1;
+	if (*end == 'm' && !end[1])
+		v *= 60, end++;
+	else if (*end == 'h' && !end[1])
+		v *= 3600, end++;
+	else if (*end == 's' && !end[1])
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum { O_SET = 1000, O_SPEC, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM, O_TIME, O_JSON,
+       O_TJSON, O_QUIET, O_NOPROG, O_HELP };
+
+static int set_option(struct cli *c, int opt, const char *arg)
+{
+	double v;
+	switch (opt) {
+	case O_SET:
+		if (c->nsets >= 256)
+			return bad_usage("too many --set options (%s)", arg);
+		c->sets[c->nsets++] = arg;
+		return 0;
+	case O_SPEC:
+		if (c->nspecs >= FL_MAX_SPECS)
+			return bad_usage("too many --spec options (%s)", arg);
+		c->specs[c->nspecs++] = arg;
+		return 0;
+	case O_SEARCH:
+		if (!strcmp(arg, "bfs")) c->so.mode = FL_BFS;
+		else if (!strcmp(arg, "dfs")) c->so.mode = FL_DFS;
+		else if (!strcmp(arg, "random")) c->so.mode = FL_RANDOM;
+		else return bad_usage("--search %s: choose bfs, dfs or random", arg);
+		return 0;
+	case O_SEED:
+	case O_WALKS:
+	case O_DEPTH:
+	case O_MAXS:
+		if (parse_count(arg, 0, &v) || v != floor(v) || v > 1e15 || (opt != O_SEED && v < 1))
+			return bad_usage("'%s' is not a positive whole number", arg);
+		if (opt == O_SEED) c->so.seed = (uint64_t)v;
+		else if (opt == O_WALKS) c->so.walks = (long)v;
+		else if (opt == O_DEPTH) c->so.depth = (long)v;
+		else c->so.max_states = (size_t)v;
+		return 0;
+	case O_MAXM:
+		if (parse_count(arg, 1, &v) || v < 1)
+			return bad_usage("--max-memory %s: give a size such as 512M or 2G", arg);
+		c->so.max_memory = (size_t)v;
+		return 0;
+	case O_TIME:
+		if (parse_seconds(arg, &v))
+			return bad_usage("--time-limit %s: give seconds, or 90s, 5m, 1h", arg);
+		c->so.time_limit = v;
+		return 0;
+	case O_JSON: c->json = arg; return 0;
+	case O_TJSON: c->trace_json = arg; return 0;
+	case O_QUIET: c->quiet = 1; return 0;
+	case O_NOPROG: c->so.progress = 0; return 0;
+	default: return bad_usage("unknown option");
+	}
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"set", 1, 0, O_SET}, {"spec", 1, 0, O_SPEC}, {"search", 1, 0, O_SEARCH},
+		{"seed", 1, 0, O_SEED}, {"walks", 1, 0, O_WALKS}, {"depth", 1, 0, O_DEPTH},
+		{"max-states", 1, 0, O_MAXS}, {"max-memory", 1, 0, O_MAXM},
+		{"time-limit", 1, 0, O_TIME}, {"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON},
+		{"quiet", 0, 0, O_QUIET}, {"no-progress", 0, 0, O_NOPROG}, {"help", 0, 0, O_HELP},
+		{0, 0, 0, 0}};
+	int opt;
+	opterr = 0;
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		if (opt == O_HELP)
+			return usage(stdout), -1;
+		if (opt == '?')
+			return bad_usage("unknown option or missing value: %s", argv[optind - 1]);
+		int rc = set_option(c, opt, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind != argc - 1)
+		return bad_usage(optind >= argc ? "check needs one scenario FILE%s"
+						: "check takes one scenario FILE; also got '%s'",
+				 optind >= argc ? "" : argv[optind + 1]);
+	c->file = argv[optind];
+	return 0;
+}
+
+static const char *verdict(const struct fl_sys *s, const struct fl_result *r, int i)
+{
+	if (!s->spec[i].checked)
+		return "not-checked";
+	if (r->violated >> i & 1u)
+		return "violated";
+	return r->complete ? "holds" : "unknown";
+}
+
+static const char *expected(const struct fl_sys *s, int i)
+{
+	return s->spec[i].expect == FL_EXPECT_HOLDS ? "holds"
+	       : s->spec[i].expect == FL_EXPECT_VIOLATED ? "violated" : NULL;
+}
+
+/* 1 matches, 0 differs, -1 nothing to compare. */
+static int matches(const struct fl_sys *s, const struct fl_result *r, int i)
+{
+	const char *x = expected(s, i), *v = verdict(s, r, i);
+	if (!x || !strcmp(v, "not-checked") || !strcmp(v, "unknown"))
+		return -1;
+	return strcmp(x, v) == 0;
+}
+
+static void print_header(const struct cli *c, const struct fl_sys *s)
+{
+	int comps = 0;
+	for (int i = 0; i < s->ninst; i++)
+		comps += !s->inst[i].kind->internal;
+	static const char *const modes[] = {"bfs", "dfs", "random walks"};
+	printf("faultline %s: %s\n", FL_VERSION, c->file);
+	printf("  scenario: %s\n", s->name);
+	printf("  system:   %d region%s, %d record%s in %d batch%s, %d component instances, "
+	       "fault budget %d\n",
+	       s->nregions, s->nregions == 1 ? "" : "s", s->nrecords, s->nrecords == 1 ? "" : "s",
+	       s->nbatches, s->nbatches == 1 ? "" : "es", comps, s->budget_max);
+	printf("  search:   %s, state vector %zu bytes\n\n", modes[c->so.mode], s->width);
+}
+
+static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
+{
+	int differ = 0, compared = 0;
+	printf("Verdicts:\n");
+	for (int i = 0; i < s->nspec; i++) {
+		const char *v = verdict(s, r, i), *x = expected(s, i);
+		int m = matches(s, r, i);
+		compared += m >= 0;
+		differ += m == 0;
+		printf("  %-14s %-12s", s->spec[i].kind->name, !strcmp(v, "violated") ? "VIOLATED" : v);
+		if (x)
+			printf(" expected %-9s%s", x, m == 0 ? "  <-- differs" : "");
+		printf("\n");
+	}
+	if (differ)
+		printf("  %d verdict%s differ%s from the scenario's expectations.\n", differ,
+		       differ == 1 ? "" : "s", differ == 1 ? "s" : "");
+	else if (compared)
+		printf("  Every verdict matches the scenario's expectations.\n");
+	return differ;
+}
+
+static void print_figures(const struct fl_result *r)
+{
+	double sps = r->seconds > 0 ? (double)r->states / r->seconds : 0;
+	printf("\nFigures: %zu states, %zu transitions, depth %u, %.2f s, %.0f states/s, "
+	       "%.0f bytes/state, peak memory %.1f MB\n",
+	       r->states, r->transitions, r->depth, r->seconds, sps,
+	       r->states ? (double)r->store_bytes / (double)r->states : 0.0,
+	       (double)r->peak_rss / 1048576.0);
+	if (r->complete)
+		printf("Search: complete (every reachable state explored)\n");
+	else
+		printf("Search: incomplete: %s\n", r->stop_reason);
+}
+
+/* Builds and replays the trace of every violation; returns FL_OK or an internal error. */
+static int build_traces(const struct fl_sys *s, const struct fl_store *st, const struct fl_result *r,
+			struct fl_trace *tr, struct fl_err *e)
+{
+	for (int i = 0; i < s->nspec; i++) {
+		tr[i] = (struct fl_trace){0};
+		if (!(r->violated >> i & 1u))
+			continue;
+		if (fl_trace_build(s, st, &r->viol[i], i, &tr[i]) != FL_OK)
+			return fl_fail(e, FL_ENOMEM, "out of memory building a trace");
+		int rc = fl_trace_replay(s, &tr[i], e);
+		if (rc != FL_OK)
+			return rc;
+	}
+	return FL_OK;
+}
+
+static void json_traces(struct fl_json *j, const struct fl_sys *s, const struct fl_result *r,
+			const struct fl_trace *tr)
+{
+	fl_json_arr(j);
+	for (int i = 0; i < s->nspec; i++)
+		if (r->violated >> i & 1u)
+			fl_trace_json(j, s, &tr[i]);
+	fl_json_arr_end(j);
+}
+
+static void json_figures(struct fl_json *j, const struct fl_result *r)
+{
+	fl_json_obj(j);
+	fl_json_key(j, "states"), fl_json_int(j, (long long)r->states);
+	fl_json_key(j, "transitions"), fl_json_int(j, (long long)r->transitions);
+	fl_json_key(j, "depth"), fl_json_int(j, r->depth);
+	fl_json_key(j, "seconds"), fl_json_num(j, r->seconds);
+	fl_json_key(j, "states_per_sec"), fl_json_num(j, r->seconds > 0 ? (double)r->states / r->seconds : 0);
+	fl_json_key(j, "bytes_per_state"),
+		fl_json_num(j, r->states ? (double)r->store_bytes / (double)r->states : 0);
+	fl_json_key(j, "peak_rss_bytes"), fl_json_int(j, r->peak_rss);
+	fl_json_key(j, "complete"), fl_json_bool(j, r->complete);
+	fl_json_obj_end(j);
+}
+
+static void json_result(FILE *f, const struct cli *c, const struct fl_sys *s,
+			const struct fl_result *r, const struct fl_trace *tr)
+{
+	static const char *const modes[] = {"bfs", "dfs", "random"};
+	struct fl_json j;
+	fl_json_init(&j, f);
+	fl_json_obj(&j);
+	fl_json_key(&j, "faultline"), fl_json_str(&j, FL_VERSION);
+	fl_json_key(&j, "file"), fl_json_str(&j, c->file);
+	fl_json_key(&j, "scenario"), fl_json_str(&j, s->name);
+	fl_json_key(&j, "search"), fl_json_str(&j, modes[c->so.mode]);
+	fl_json_key(&j, "state_vector_bytes"), fl_json_int(&j, (long long)s->width);
+	fl_json_key(&j, "stop_reason"), r->complete ? fl_json_null(&j) : fl_json_str(&j, r->stop_reason);
+	fl_json_key(&j, "specs");
+	fl_json_arr(&j);
+	for (int i = 0; i < s->nspec; i++) {
+		int m = matches(s, r, i);
+		fl_json_obj(&j);
+		fl_json_key(&j, "name"), fl_json_str(&j, s->spec[i].kind->name);
+		fl_json_key(&j, "verdict"), fl_json_str(&j, verdict(s, r, i));
+		fl_json_key(&j, "expected"), expected(s, i) ? fl_json_str(&j, expected(s, i)) : fl_json_null(&j);
+		fl_json_key(&j, "matches"), m < 0 ? fl_json_null(&j) : fl_json_bool(&j, m);
+		fl_json_key(&j, "why"), r->violated >> i & 1u ? fl_json_str(&j, r->viol[i].why) : fl_json_null(&j);
+		fl_json_obj_end(&j);
+	}
+	fl_json_arr_end(&j);
+	fl_json_key(&j, "figures");
+	json_figures(&j, r);
+	fl_json_key(&j, "traces");
+	json_traces(&j, s, r, tr);
+	fl_json_obj_end(&j);
+}
+
+/* Opens path for writing ("-" = stdout); prints why on failure. */
+static FILE *open_out(const char *path)
+{
+	if (!strcmp(path, "-"))
+		return stdout;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+static int write_json_files(const struct cli *c, const struct fl_sys *s, const struct fl_result *r,
+			    const struct fl_trace *tr)
+{
+	int ok = 1;
+	if (c->json) {
+		FILE *f = open_out(c->json);
+		if (f) {
+			json_result(f, c, s, r, tr);
+			ok &= f == stdout ? fflush(f) == 0 : fclose(f) == 0;
+		} else {
+			ok = 0;
+		}
+	}
+	if (c->trace_json) {
+		FILE *f = open_out(c->trace_json);
+		if (f) {
+			struct fl_json j;
+			fl_json_init(&j, f);
+			fl_json_obj(&j);
+			fl_json_key(&j, "traces");
+			json_traces(&j, s, r, tr);
+			fl_json_obj_end(&j);
+			ok &= f == stdout ? fflush(f) == 0 : fclose(f) == 0;
+		} else {
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+static void report(const struct cli *c, const struct fl_sys *s, const struct fl_result *r,
+		   const struct fl_trace *tr)
+{
+	int text = !(c->json && !strcmp(c->json, "-"));
+	if (!text)
+		return;
+	for (int i = 0; i < s->nspec; i++) {
+		if (!(r->violated >> i & 1u))
+			continue;
+		printf("%s violated: %s\n", s->spec[i].kind->name, r->viol[i].why);
+		if (!c->quiet) {
+			fl_trace_print(stdout, s, &tr[i]);
+			printf("\n");
+		}
+	}
+	print_verdicts(s, r);
+	print_figures(r);
+}
+
+static int exit_code(const struct fl_result *r)
+{
+	if (r->violated)
+		return FL_EXIT_VIOLATED;
+	return r->complete ? FL_EXIT_HOLDS : FL_EXIT_INCOMPLETE;
+}
+
+static int run_check(struct cli *c)
+{
+	struct fl_sys s;
+	struct fl_err e = {0};
+	struct fl_scn_opts so = {c->sets, c->nsets, c->specs, c->nspecs};
+	if (fl_scn_load(c->file, &so, fl_kinds, fl_spec_kinds, &s, &e) != FL_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+	}
+	int text = !(c->json && !strcmp(c->json, "-"));
+	if (text)
+		print_header(c, &s);
+	fflush(stdout);
+	struct fl_store st;
+	struct fl_result r;
+	struct fl_trace tr[FL_MAX_SPECS] = {{0}};
+	int rc = fl_search_run(&s, &c->so, &st, &r, &e);
+	if (rc == FL_OK)
+		rc = build_traces(&s, &st, &r, tr, &e);
+	int code;
+	if (rc != FL_OK) {
+		fprintf(stderr, "faultline: internal error: %s\n", e.msg);
+		code = FL_EXIT_INTERNAL;
+	} else {
+		report(c, &s, &r, tr);
+		code = write_json_files(c, &s, &r, tr) ? exit_code(&r) : FL_EXIT_USAGE;
+	}
+	for (int i = 0; i < FL_MAX_SPECS; i++)
+		fl_trace_fini(&tr[i]);
+	fl_result_fini(&r);
+	fl_store_fini(&st);
+	fl_sys_free(&s);
+	return code;
+}
+
+static void list_names(const char *label, const char *const *names)
+{
+	printf("      %s:", label);
+	for (int i = 0; names && names[i]; i++)
+		printf(" %s", names[i]);
+	printf("%s\n", names && names[0] ? "" : " none");
+}
+
+static int run_kinds(void)
+{
+	printf("Component kinds:\n");
+	for (int i = 0; fl_kinds[i]; i++) {
+		const struct fl_kind *k = fl_kinds[i];
+		if (k->internal)
+			continue;
+		printf("  %-12s %s%s\n", k->name, k->summary, k->per_region ? " (one per region)" : "");
+		list_names("keys", k->keys);
+		list_names("faults", k->faults);
+		list_names("metrics", k->metrics);
+	}
+	printf("Specs:\n");
+	for (int i = 0; fl_spec_kinds[i]; i++)
+		printf("  %-14s %s%s\n", fl_spec_kinds[i]->name, fl_spec_kinds[i]->summary,
+		       fl_spec_kinds[i]->eventually ? " (eventually)" : "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {.so = {.mode = FL_BFS, .seed = 1, .walks = 1000, .depth = 1000,
+			       .progress = isatty(2)}};
+	if (argc < 2)
+		return usage(stderr), FL_EXIT_USAGE;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return usage(stdout), 0;
+	if (!strcmp(argv[1], "--version"))
+		return printf("faultline %s\n", FL_VERSION), 0;
+	if (!strcmp(argv[1], "kinds"))
+		return run_kinds();
+	if (strcmp(argv[1], "check"))
+		return bad_usage("unknown command '%s' (try: faultline check FILE)", argv[1]);
+	int rc = parse_args(&c, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	return run_check(&c);
+}

@@ -1,0 +1,344 @@
+/*
+ * search.c - BFS, DFS and random-walk exploration (see search.h).
+ *
+ * The arena of the store doubles as the BFS queue: states are stored in discovery order, so
+ * expanding index 0, 1, 2 ... visits them breadth first. DFS keeps a stack of indices.
+ * A step whose successor equals its source (a stutter: a poll of an empty queue, a retry that
+ * fails again) is not a transition and does not stop a state from being at rest.
+ */
+#include "search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+struct run {
+	const struct fl_sys *s;
+	const struct fl_search_opts *o;
+	struct fl_store *st;
+	struct fl_result *r;
+	struct fl_err *e;
+	uint32_t active;        /* checked specs without a verdict yet */
+	uint8_t *cur, *next;
+	struct fl_step steps[FL_MAX_STEPS];
+	struct fl_buf why[FL_MAX_SPECS];
+	uint32_t *stack;        /* DFS */
+	size_t sp, stack_cap;
+	double t0, last_progress;
+	int stop;               /* a limit or an error ended the run */
+	int fatal;              /* negative code of an internal error */
+	uint64_t rng;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+long fl_peak_rss(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ru.ru_maxrss * 1024L;
+}
+
+void fl_result_fini(struct fl_result *r)
+{
+	for (int i = 0; i < FL_MAX_SPECS; i++)
+		fl_free(r->viol[i].why);
+}
+
+static void halt(struct run *R, const char *why)
+{
+	if (!R->stop)
+		snprintf(R->r->stop_reason, sizeof R->r->stop_reason, "%s", why);
+	R->stop = 1;
+}
+
+static void internal(struct run *R, int code, const char *msg)
+{
+	fl_fail(R->e, code, "%s", msg);
+	R->fatal = code;
+	halt(R, msg);
+}
+
+static void record(struct run *R, uint32_t bad, uint32_t state, int via, const struct fl_step *st)
+{
+	for (int i = 0; i < R->s->nspec; i++) {
+		if (!(bad >> i & 1u))
+			continue;
+		struct fl_violation *v = &R->r->viol[i];
+		*v = (struct fl_violation){.found = 1, .state = state, .via_step = via};
+		if (via)
+			v->step = *st;
+		v->why = fl_strdup(fl_buf_str(&R->why[i]));
+		R->r->violated |= 1u << i;
+	}
+	R->active &= ~bad;
+	for (int i = 0; i < R->s->nspec; i++)
+		fl_buf_reset(&R->why[i]);
+	if (!R->active) {
+		R->r->decided = 1;
+		halt(R, "every checked spec has a verdict");
+	}
+}
+
+static int push(struct run *R, uint32_t idx)
+{
+	if (R->sp == R->stack_cap) {
+		size_t cap = R->stack_cap ? R->stack_cap * 2 : 4096;
+		uint32_t *p = fl_realloc(R->stack, cap * sizeof *p);
+		if (!p)
+			return FL_ENOMEM;
+		R->stack = p;
+		R->stack_cap = cap;
+	}
+	R->stack[R->sp++] = idx;
+	return FL_OK;
+}
+
+/* Stores a successor; returns its index, or -1 when the run must stop. */
+static long store(struct run *R, uint32_t parent, const struct fl_step *st)
+{
+	size_t idx;
+	uint64_t h = fl_store_hash(R->st, R->next);
+	int rc = fl_store_insert(R->st, R->next, h, parent, st, &idx);
+	if (rc == FL_EBOUND || rc == FL_ENOMEM) {
+		halt(R, rc == FL_EBOUND ? "the memory limit (--max-memory) was reached"
+					: "memory ran out");
+		return -1;
+	}
+	if (rc == FL_STORE_NEW && R->o->mode == FL_DFS && push(R, (uint32_t)idx) != FL_OK) {
+		halt(R, "memory ran out");
+		return -1;
+	}
+	if (R->o->max_states && R->st->count >= R->o->max_states)
+		halt(R, "the state limit (--max-states) was reached");
+	return (long)idx;
+}
+
+/*
+ * Takes step st from R->cur (state `from`); returns 1 if it changed the state, 0 for a
+ * stutter, -1 when the run must stop. *to receives the successor's index.
+ */
+static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to)
+{
+	struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, st, R->active, R->why);
+	R->r->transitions++;
+	if (o.overflow) {
+		internal(R, FL_EINTERNAL, "a step emitted more events than FL_MAX_EVENTS");
+		return -1;
+	}
+	if (o.status == FL_EBOUND) {
+		halt(R, "a model bound was exceeded (a queue is full: raise its capacity)");
+		return -1;
+	}
+	if (o.status != FL_OK) {
+		internal(R, o.status, "a component reported an internal error");
+		return -1;
+	}
+	if (o.violated)
+		record(R, o.violated, from, 1, st);
+	if (memcmp(R->next, R->cur, R->s->width) == 0)
+		return 0;
+	*to = store(R, from, st);
+	return *to < 0 ? -1 : 1;
+}
+
+/* Expands state i: every successor, then the at-rest check. */
+static void expand(struct run *R, uint32_t i)
+{
+	memcpy(R->cur, fl_store_state(R->st, i), R->s->width);
+	int n = fl_sys_steps(R->s, R->cur, R->steps, FL_MAX_STEPS);
+	if (n < 0) {
+		internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
+		return;
+	}
+	int moved = 0;
+	long to;
+	for (int cls = FL_NORMAL; cls <= FL_TIMEOUT && !moved; cls++) {
+		if (cls == FL_FAULT)
+			continue;
+		for (int k = 0; k < n && !R->stop; k++) {
+			if (R->steps[k].cls != cls && !(cls == FL_NORMAL && R->steps[k].cls == FL_FAULT))
+				continue;
+			int c = take(R, i, &R->steps[k], &to);
+			if (c < 0)
+				return;
+			moved |= c && R->steps[k].cls != FL_FAULT;
+		}
+	}
+	if (!moved && !R->stop && R->active) {
+		uint32_t bad = fl_sys_at_rest(R->s, R->cur, R->active, R->why);
+		if (bad)
+			record(R, bad, i, 0, NULL);
+	}
+}
+
+static void progress(struct run *R, double t)
+{
+	if (!R->o->progress || t - R->last_progress < 1.0)
+		return;
+	R->last_progress = t;
+	double el = t - R->t0;
+	fprintf(stderr, "\r  %zu states, %zu transitions, %.1f s, %.0f states/s, %.1f MB   ",
+		R->st->count, R->r->transitions, el, el > 0 ? (double)R->st->count / el : 0.0,
+		(double)fl_store_bytes(R->st) / 1048576.0);
+	fflush(stderr);
+}
+
+/* Checks the time limit and prints progress every so often. */
+static void tick(struct run *R, size_t n)
+{
+	if ((n & 1023) != 0)
+		return;
+	double t = now();
+	if (R->o->time_limit > 0 && t - R->t0 >= R->o->time_limit)
+		halt(R, "the time limit (--time-limit) was reached");
+	progress(R, t);
+}
+
+static void bfs(struct run *R)
+{
+	for (size_t i = 0; i < R->st->count && !R->stop; i++) {
+		expand(R, (uint32_t)i);
+		tick(R, i);
+	}
+}
+
+static void dfs(struct run *R)
+{
+	if (push(R, 0) != FL_OK) {
+		halt(R, "memory ran out");
+		return;
+	}
+	for (size_t n = 0; R->sp && !R->stop; n++) {
+		expand(R, R->stack[--R->sp]);
+		tick(R, n);
+	}
+}
+
+static uint64_t next_random(struct run *R)
+{
+	/* splitmix64: small, fast, and every seed gives a full-period sequence */
+	uint64_t z = (R->rng += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Indices of the steps from R->cur that change it: normal and fault, else timeouts. */
+static int moving_steps(struct run *R, int n, int *pick)
+{
+	int m = 0;
+	for (int cls = FL_NORMAL; cls <= FL_TIMEOUT && m == 0; cls += 2)
+		for (int k = 0; k < n; k++) {
+			int c = R->steps[k].cls;
+			if ((cls == FL_NORMAL) != (c != FL_TIMEOUT))
+				continue;
+			struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, &R->steps[k], 0, NULL);
+			if (o.status != FL_OK || memcmp(R->next, R->cur, R->s->width) != 0)
+				pick[m++] = k;
+		}
+	return m;
+}
+
+static void walk(struct run *R)
+{
+	int pick[FL_MAX_STEPS];
+	for (long w = 0; w < R->o->walks && !R->stop; w++) {
+		uint32_t at = 0;
+		for (long d = 0; d < R->o->depth && !R->stop; d++) {
+			memcpy(R->cur, fl_store_state(R->st, at), R->s->width);
+			int n = fl_sys_steps(R->s, R->cur, R->steps, FL_MAX_STEPS);
+			if (n < 0) {
+				internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
+				return;
+			}
+			int m = moving_steps(R, n, pick);
+			if (m == 0) {
+				uint32_t bad = R->active ? fl_sys_at_rest(R->s, R->cur, R->active, R->why) : 0;
+				if (bad)
+					record(R, bad, at, 0, NULL);
+				break;
+			}
+			long to;
+			int c = take(R, at, &R->steps[pick[next_random(R) % (uint64_t)m]], &to);
+			if (c <= 0)
+				break;
+			at = (uint32_t)to;
+			tick(R, R->r->transitions);
+		}
+	}
+}
+
+static int setup(struct run *R)
+{
+	int rc = fl_store_init(R->st, R->s->width, sizeof(struct fl_step), R->o->max_memory);
+	R->cur = fl_alloc(R->s->width);
+	R->next = fl_alloc(R->s->width);
+	if (rc != FL_OK || !R->cur || !R->next)
+		return fl_fail(R->e, FL_ENOMEM, "out of memory before the search began");
+	fl_sys_init_state(R->s, R->next);
+	struct fl_step none = {0};
+	size_t idx;
+	rc = fl_store_insert(R->st, R->next, fl_store_hash(R->st, R->next), FL_NO_PARENT, &none, &idx);
+	return rc == FL_STORE_NEW ? FL_OK : fl_fail(R->e, FL_ENOMEM, "out of memory before the search began");
+}
+
+static void figures(struct run *R)
+{
+	struct fl_result *r = R->r;
+	r->states = R->st->count;
+	for (size_t i = 0; i < R->st->count; i++)
+		if (R->st->depths[i] > r->depth)
+			r->depth = R->st->depths[i];
+	r->seconds = now() - R->t0;
+	r->store_bytes = fl_store_bytes(R->st);
+	r->peak_rss = fl_peak_rss();
+	if (R->o->progress)
+		fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct fl_store *st,
+		  struct fl_result *r, struct fl_err *e)
+{
+	struct run *R = fl_alloc(sizeof *R);
+	*r = (struct fl_result){0};
+	if (!R)
+		return fl_fail(e, FL_ENOMEM, "out of memory before the search began");
+	*R = (struct run){.s = s, .o = o, .st = st, .r = r, .e = e, .rng = o->seed, .t0 = now()};
+	r->checked = R->active = fl_sys_checked_mask(s);
+	int rc = setup(R);
+	if (rc == FL_OK) {
+		if (!R->active)
+			halt(R, "no spec is checked");
+		else if (o->mode == FL_BFS)
+			bfs(R);
+		else if (o->mode == FL_DFS)
+			dfs(R);
+		else
+			walk(R);
+		r->complete = !R->stop && o->mode != FL_RANDOM;
+		if (r->complete)
+			r->decided = 1;
+		if (o->mode == FL_RANDOM && !R->stop)
+			snprintf(r->stop_reason, sizeof r->stop_reason,
+				 "random walks sample the state space; they cannot show a spec holds");
+		figures(R);
+		rc = R->fatal;
+	}
+	for (int i = 0; i < FL_MAX_SPECS; i++)
+		fl_buf_fini(&R->why[i]);
+	fl_free(R->cur);
+	fl_free(R->next);
+	fl_free(R->stack);
+	fl_free(R);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/*
+ * search.h - exhaustive and sampled exploration of a system's state space.
+ *
+ * BFS (default) visits states level by level, so the first violation found for a spec has a
+ * shortest trace. DFS uses an explicit stack. Random walks sample long runs of systems too
+ * large to exhaust; they never claim a spec holds. All three share the visited store, which
+ * keeps each state's parent and step, so any violation can be traced back to the start.
+ *
+ * Safety specs are checked on every transition (including into states seen before); eventual
+ * specs on every state at rest: one where no normal step and no timeout step changes anything.
+ */
+#ifndef FL_SEARCH_H
+#define FL_SEARCH_H
+
+#include "store.h"
+#include "sys.h"
+
+enum fl_search_mode { FL_BFS, FL_DFS, FL_RANDOM };
+
+struct fl_search_opts {
+	enum fl_search_mode mode;
+	uint64_t seed;        /* random walks */
+	long walks, depth;    /* random walks: how many, how long each */
+	size_t max_states;    /* 0 = no limit */
+	size_t max_memory;    /* bytes for the store; 0 = no limit */
+	double time_limit;    /* seconds; 0 = no limit */
+	int progress;         /* 1: a progress line on stderr about once a second */
+};
+
+struct fl_violation {
+	int found;
+	uint32_t state;       /* the state the trace ends in (at rest), or the parent of the step */
+	int via_step;         /* 1: the trace ends with `step` taken from `state` */
+	struct fl_step step;
+	char *why;            /* one sentence, owned by the result */
+};
+
+struct fl_result {
+	int complete;           /* 1: every reachable state was explored */
+	int decided;            /* 1: every checked spec has a verdict (all violated, or complete) */
+	char stop_reason[160];  /* why an incomplete run stopped */
+	size_t states, transitions;
+	unsigned depth;
+	double seconds;
+	size_t store_bytes;
+	long peak_rss;          /* bytes */
+	uint32_t checked;       /* specs checked */
+	uint32_t violated;      /* specs found violated */
+	struct fl_violation viol[FL_MAX_SPECS];
+};
+
+/*
+ * Explores s into the store st (initialised by this call; the caller calls fl_store_fini after
+ * reading traces). Returns FL_OK (see r for verdicts, including incomplete runs) or a negative
+ * code for an internal error, with e filled.
+ */
+int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct fl_store *st,
+		  struct fl_result *r, struct fl_err *e);
+
+void fl_result_fini(struct fl_result *r);
+
+/* Peak resident set size of this process in bytes (0 if unknown). */
+long fl_peak_rss(void);
+
+#endif

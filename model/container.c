@@ -1,0 +1,323 @@
+/*
+ * container.c - the stateless queue -> table -> queue container, one instance per region.
+ *
+ * It reads the head of its input queue, then takes its three other steps in the configured
+ * order (default write the table, publish to the output queue, remove from the input), each
+ * its own atomic step. Any failed call sends it to "failed dependency" with no rollback: what
+ * was done stays done and the record stays in the input (seed 002, learning 2). A crash sends
+ * it to "failed processing". Either way it forgets the record it held: on its way back it
+ * re-reads the input's head. The P model cannot crash a container between steps (its handler
+ * runs to completion); here every step boundary is a place a fault can strike.
+ *
+ * Ways back: a transient fault recovers as a normal step; after a failed call the container is
+ * restarted by a timeout step once its dependencies are up again (`restart: after-timeout`),
+ * or only by a script phase (`restart: script`, the P model's behaviour).
+ * Idempotency: `none` redoes everything; `skip-write` does not write a record its region's
+ * replica already holds; `skip-record` removes such a record without writing or publishing.
+ *
+ * State: struct container_state.
+ */
+#include "model.h"
+
+#include <string.h>
+
+struct container_state {
+	uint8_t mode;   /* PROCESS, FAILED_PROCESSING or FAILED_DEPENDENCY */
+	uint8_t origin; /* enum fl_origin of the failure; FL_UP while processing */
+	uint8_t phase;  /* 0 = read next; 1..3 = order[phase-1] next; SKIP = remove a skipped record */
+	uint8_t rec;    /* record held, 0 when none */
+};
+_Static_assert(sizeof(struct container_state) == 4, "container state must be padding-free");
+
+enum { PROCESS, FAILED_PROCESSING, FAILED_DEPENDENCY };
+enum { OP_WRITE, OP_PUBLISH, OP_REMOVE };
+enum { IDEM_NONE, IDEM_SKIP_WRITE, IDEM_SKIP_RECORD };
+enum { A_READ, A_WRITE, A_PUBLISH, A_REMOVE, A_RECOVER, A_RESTART };
+#define SKIP 4
+
+struct container_conf {
+	int in, out, table; /* instance indices, wired to this container's region */
+	int idempotency;
+	int restart_by_script;
+	uint8_t order[3];
+};
+
+static const char *const keys[] = {"kind", "input", "table", "output", "idempotency", "order",
+				   "restart", NULL};
+static const char *const faults[] = {"crash", "dependency", NULL};
+static const char *const idem_names[] = {"none", "skip-write", "skip-record", NULL};
+static const char *const op_names[] = {"write", "publish", "remove", NULL};
+static const char *const restart_names[] = {"after-timeout", "script", NULL};
+enum { F_CRASH, F_DEPENDENCY };
+
+static struct container_state *st_of(const struct fl_sys *s, const uint8_t *v, int i)
+{
+	return (struct container_state *)(uintptr_t)(v + s->inst[i].off);
+}
+
+static const struct container_conf *conf(const struct fl_sys *s, int i) { return s->inst[i].conf; }
+
+int container_table(const struct fl_sys *s, int c) { return conf(s, c)->table; }
+int container_input(const struct fl_sys *s, int c) { return conf(s, c)->in; }
+
+static int read_order(struct container_conf *c, const struct fl_node *cfg, struct fl_err *e)
+{
+	c->order[0] = OP_WRITE, c->order[1] = OP_PUBLISH, c->order[2] = OP_REMOVE;
+	const struct fl_node *o = fl_doc_get(cfg, "order");
+	if (!o)
+		return FL_OK;
+	int rc = fl_doc_want(o, FL_NODE_SEQ, "order", e), seen = 0, i = 0;
+	if (rc)
+		return rc;
+	if (fl_doc_len(o) != 3)
+		return fl_doc_errf(e, o, "order lists the three steps after the read, each once: "
+					 "e.g. [write, publish, remove]");
+	for (const struct fl_node *x = o->child; x; x = x->next, i++) {
+		int op;
+		if ((rc = fl_doc_enum(x, op_names, &op, e)))
+			return rc;
+		if (seen >> op & 1)
+			return fl_doc_errf(e, x, "'%s' appears twice in order", op_names[op]);
+		seen |= 1 << op;
+		c->order[i] = (uint8_t)op;
+	}
+	return FL_OK;
+}
+
+static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
+{
+	struct container_conf *c = s->inst[self].conf;
+	int r = s->inst[self].region, rc;
+	c->idempotency = IDEM_SKIP_WRITE;
+	if ((rc = model_wire(s, self, cfg, "input", &queue_kind, 1, &c->in, e)) ||
+	    (rc = model_wire(s, self, cfg, "table", &table_kind, 1, &c->table, e)) ||
+	    (rc = model_wire(s, self, cfg, "output", &queue_kind, 1, &c->out, e)) ||
+	    (rc = fl_doc_opt_enum(cfg, "idempotency", idem_names, &c->idempotency, e)) ||
+	    (rc = fl_doc_opt_enum(cfg, "restart", restart_names, &c->restart_by_script, e)) ||
+	    (rc = read_order(c, cfg, e)))
+		return rc;
+	if (c->in == c->out)
+		return fl_doc_errf(e, fl_doc_get(cfg, "output"),
+				   "container '%s' would read and publish to the same queue",
+				   s->inst[self].comp);
+	c->in = fl_sys_comp_region(s, c->in, r);
+	c->out = fl_sys_comp_region(s, c->out, r);
+	s->inst[self].size = sizeof(struct container_state);
+	return FL_OK;
+}
+
+static int op_at(const struct container_conf *c, int phase)
+{
+	return phase == SKIP ? OP_REMOVE : c->order[phase - 1];
+}
+
+/* Instance a step's call goes to, and whether it would succeed now (CALL_*). */
+static int call_target(const struct fl_sys *s, const uint8_t *v, int self, int op, int *target)
+{
+	const struct container_conf *c = conf(s, self);
+	switch (op) {
+	case OP_WRITE:
+		*target = c->table;
+		return table_probe(s, v, c->table, s->inst[self].region);
+	case OP_PUBLISH: *target = c->out; return queue_up(s, v, c->out) ? CALL_OK : CALL_FAIL;
+	default: *target = c->in; return queue_up(s, v, c->in) ? CALL_OK : CALL_FAIL;
+	}
+}
+
+static int deps_up(const struct fl_sys *s, const uint8_t *v, int self)
+{
+	const struct container_conf *c = conf(s, self);
+	return queue_up(s, v, c->in) && queue_up(s, v, c->out) &&
+	       table_up(s, v, c->table, s->inst[self].region);
+}
+
+static int failed_steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out)
+{
+	const struct container_state *x = st_of(s, v, self);
+	if (x->origin == FL_TRANSIENT) {
+		out[0] = (struct fl_step){.inst = (uint16_t)self, .action = A_RECOVER};
+		return 1;
+	}
+	if (x->mode == FAILED_DEPENDENCY && x->origin == FL_BY_CALL && !conf(s, self)->restart_by_script &&
+	    deps_up(s, v, self)) {
+		out[0] = (struct fl_step){.inst = (uint16_t)self, .cls = FL_TIMEOUT, .action = A_RESTART};
+		return 1;
+	}
+	return 0;
+}
+
+static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
+{
+	const struct container_state *x = st_of(s, v, self);
+	const struct container_conf *c = conf(s, self);
+	if (max < 2)
+		return FL_EINTERNAL;
+	if (x->mode != PROCESS)
+		return failed_steps(s, v, self, out);
+	if (x->phase == 0) {
+		if (queue_up(s, v, c->in) && !queue_head(s, v, c->in))
+			return 0;
+		out[0] = (struct fl_step){.inst = (uint16_t)self, .action = A_READ};
+		return 1;
+	}
+	int op = op_at(c, x->phase), target, n = 0;
+	int res = call_target(s, v, self, op, &target);
+	if (res == CALL_BLOCK)
+		return 0;
+	uint8_t action = (uint8_t)(A_WRITE + op);
+	out[n++] = (struct fl_step){.inst = (uint16_t)self, .action = action};
+	if (res == CALL_OK) {
+		int lost = op == OP_WRITE ? table_lost_response_fault() : queue_lost_response_fault();
+		out[n++] = (struct fl_step){.inst = (uint16_t)self, .target = (uint16_t)target,
+					    .cls = FL_FAULT, .action = action, .fault = (uint8_t)lost,
+					    .farg = op == OP_WRITE ? (uint8_t)s->inst[self].region : FL_ANY};
+	}
+	return n;
+}
+
+static void fail(struct container_state *x, int mode, int origin)
+{
+	x->mode = (uint8_t)mode;
+	x->origin = (uint8_t)origin;
+	x->phase = 0;
+	x->rec = 0;
+}
+
+static void advance(struct container_state *x)
+{
+	if (x->phase == SKIP || x->phase == 3) {
+		x->phase = 0;
+		x->rec = 0;
+	} else {
+		x->phase = (uint8_t)(x->phase + 1);
+	}
+}
+
+static void do_read(const struct fl_sys *s, uint8_t *v, int self, struct container_state *x)
+{
+	const struct container_conf *c = conf(s, self);
+	if (!queue_up(s, v, c->in)) {
+		fail(x, FAILED_DEPENDENCY, FL_BY_CALL);
+		return;
+	}
+	x->rec = (uint8_t)queue_head(s, v, c->in);
+	int stored = table_has(s, v, c->table, s->inst[self].region, x->rec);
+	x->phase = c->idempotency == IDEM_SKIP_RECORD && stored ? SKIP : 1;
+}
+
+static int do_call(const struct fl_sys *s, uint8_t *v, int self, int op, struct fl_events *ev)
+{
+	const struct container_conf *c = conf(s, self);
+	const struct container_state *x = st_of(s, v, self);
+	int r = s->inst[self].region;
+	switch (op) {
+	case OP_WRITE:
+		return table_write(s, v, c->table, r, x->rec, c->idempotency != IDEM_NONE, ev);
+	case OP_PUBLISH: return queue_send(s, v, c->out, x->rec, ev);
+	default: {
+		int res = queue_remove(s, v, c->in, x->rec);
+		if (res == CALL_OK)
+			fl_event_add(ev, EV_REMOVE, r, self, x->rec, c->in);
+		return res;
+	}
+	}
+}
+
+static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
+{
+	struct container_state *x = st_of(s, v, st->inst);
+	switch (st->action) {
+	case A_READ: do_read(s, v, st->inst, x); return FL_OK;
+	case A_RECOVER:
+	case A_RESTART: fail(x, PROCESS, FL_UP); return FL_OK;
+	default: break;
+	}
+	int res = do_call(s, v, st->inst, st->action - A_WRITE, ev);
+	if (res < 0)
+		return res;
+	if (res == CALL_OK && st->cls != FL_FAULT)
+		advance(x);
+	else
+		fail(x, FAILED_DEPENDENCY, FL_BY_CALL);
+	return FL_OK;
+}
+
+static int inject(const struct fl_sys *s, uint8_t *v, int self, int fault, int farg, int origin,
+		  struct fl_events *ev)
+{
+	(void)farg, (void)ev;
+	struct container_state *x = st_of(s, v, self);
+	if (x->mode == PROCESS)
+		fail(x, fault == F_CRASH ? FAILED_PROCESSING : FAILED_DEPENDENCY, origin);
+	return FL_OK;
+}
+
+static void recover(const struct fl_sys *s, uint8_t *v, int self, struct fl_events *ev)
+{
+	(void)ev;
+	struct container_state *x = st_of(s, v, self);
+	if (x->mode != PROCESS)
+		fail(x, PROCESS, FL_UP);
+}
+
+static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
+{
+	const struct container_state *x = st_of(s, v, self);
+	const struct container_conf *c = conf(s, self);
+	static const char *const next_names[] = {"write", "publish", "remove"};
+	if (x->mode == FAILED_PROCESSING)
+		fl_buf_printf(b, "failed processing (%s)", model_origin_name(x->origin));
+	else if (x->mode == FAILED_DEPENDENCY)
+		fl_buf_printf(b, "failed dependency (%s)", x->origin == FL_BY_CALL ? "a call failed"
+							   : model_origin_name(x->origin));
+	else if (x->phase == 0)
+		fl_buf_puts(b, "processing, waiting to read");
+	else
+		fl_buf_printf(b, "processing record %d, next: %s%s", x->rec,
+			      next_names[op_at(c, x->phase)], x->phase == SKIP ? " (skipping it)" : "");
+}
+
+static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
+		      struct fl_buf *b)
+{
+	const struct container_state *x = st_of(s, v, st->inst);
+	const struct container_conf *c = conf(s, st->inst);
+	int r = fl_region_label(s->inst[st->inst].region);
+	switch (st->action) {
+	case A_READ:
+		if (queue_up(s, v, c->in))
+			fl_buf_printf(b, "reads record %d from %s", queue_head(s, v, c->in), s->inst[c->in].name);
+		else
+			fl_buf_printf(b, "reads from %s: fails, the queue is out", s->inst[c->in].name);
+		return;
+	case A_RECOVER: fl_buf_puts(b, "recovers"); return;
+	case A_RESTART: fl_buf_puts(b, "is restarted after a timeout"); return;
+	case A_WRITE:
+		fl_buf_printf(b, "writes record %d to %s (region %d)", x->rec, s->inst[c->table].name, r);
+		break;
+	case A_PUBLISH: fl_buf_printf(b, "publishes record %d to %s", x->rec, s->inst[c->out].name); break;
+	default: fl_buf_printf(b, "removes record %d from %s", x->rec, s->inst[c->in].name); break;
+	}
+	int target;
+	int res = call_target(s, v, st->inst, st->action - A_WRITE, &target);
+	if (st->cls == FL_FAULT)
+		fl_buf_puts(b, ": done, but the response is lost");
+	else if (res != CALL_OK)
+		fl_buf_printf(b, ": fails, %s is out", s->inst[target].name);
+}
+
+const struct fl_kind container_kind = {
+	.name = "container",
+	.summary = "stateless container: read the input queue, write a table, publish, remove",
+	.per_region = 1,
+	.keys = keys,
+	.faults = faults,
+	.conf_size = sizeof(struct container_conf),
+	.configure = configure,
+	.steps = steps,
+	.apply = apply,
+	.inject = inject,
+	.recover = recover,
+	.describe = describe,
+	.step_name = step_name,
+};

@@ -1,0 +1,189 @@
+/*
+ * queue.c - an SQS-like queue, one instance per region.
+ *
+ * A record stays in the queue until a consumer removes it (reading does not remove). An outage
+ * rejects every call but keeps the data. Records are removed by id (first occurrence), as SQS
+ * deletes by receipt handle; the P model removes the head, which is the same thing for the one
+ * FIFO consumer each queue has here. The queue remembers every record it ever accepted (`seen`),
+ * for the `sent` metric and for duplicate detection.
+ *
+ * State: struct queue_hdr, then items[capacity] (record ids, 0 = free), then seen[bitset].
+ */
+#include "model.h"
+
+#include <string.h>
+
+struct queue_hdr {
+	uint8_t status; /* enum fl_origin: FL_UP or who took it down */
+	uint8_t len;    /* records held, 0..capacity */
+};
+_Static_assert(sizeof(struct queue_hdr) == 2, "queue state must be padding-free");
+
+struct queue_conf {
+	int capacity; /* records it can hold in the model; more is a model bound, not a loss */
+};
+
+static const char *const keys[] = {"kind", "capacity", NULL};
+static const char *const faults[] = {"outage", "lost-response", NULL};
+static const char *const metrics[] = {"sent", "depth", NULL};
+enum { F_OUTAGE, F_LOST };
+enum { A_RECOVER };
+
+static struct queue_hdr *hdr(const struct fl_sys *s, const uint8_t *v, int q)
+{
+	return (struct queue_hdr *)(uintptr_t)(v + s->inst[q].off);
+}
+
+static uint8_t *items(const struct fl_sys *s, const uint8_t *v, int q)
+{
+	return (uint8_t *)(uintptr_t)(v + s->inst[q].off + sizeof(struct queue_hdr));
+}
+
+static uint8_t *seen(const struct fl_sys *s, const uint8_t *v, int q)
+{
+	const struct queue_conf *c = s->inst[q].conf;
+	return items(s, v, q) + c->capacity;
+}
+
+int queue_lost_response_fault(void) { return F_LOST; }
+
+int queue_up(const struct fl_sys *s, const uint8_t *v, int q) { return hdr(s, v, q)->status == FL_UP; }
+
+int queue_head(const struct fl_sys *s, const uint8_t *v, int q)
+{
+	return hdr(s, v, q)->len ? items(s, v, q)[0] : 0;
+}
+
+int queue_has(const struct fl_sys *s, const uint8_t *v, int q, int rec)
+{
+	const struct queue_hdr *h = hdr(s, v, q);
+	const uint8_t *it = items(s, v, q);
+	for (int i = 0; i < h->len; i++)
+		if (it[i] == rec)
+			return 1;
+	return 0;
+}
+
+int queue_send(const struct fl_sys *s, uint8_t *v, int q, int rec, struct fl_events *ev)
+{
+	struct queue_hdr *h = hdr(s, v, q);
+	const struct queue_conf *c = s->inst[q].conf;
+	if (h->status != FL_UP)
+		return CALL_FAIL;
+	if (h->len >= c->capacity)
+		return FL_EBOUND;
+	items(s, v, q)[h->len] = (uint8_t)rec;
+	h->len = (uint8_t)(h->len + 1);
+	int again = model_bit(seen(s, v, q), rec);
+	model_set_bit(seen(s, v, q), rec);
+	fl_event_add(ev, EV_ENQUEUE, s->inst[q].region, q, rec, again);
+	return CALL_OK;
+}
+
+int queue_remove(const struct fl_sys *s, uint8_t *v, int q, int rec)
+{
+	struct queue_hdr *h = hdr(s, v, q);
+	uint8_t *it = items(s, v, q);
+	if (h->status != FL_UP)
+		return CALL_FAIL;
+	for (int i = 0; i < h->len; i++) {
+		if (it[i] != rec)
+			continue;
+		memmove(it + i, it + i + 1, (size_t)(h->len - i - 1));
+		h->len = (uint8_t)(h->len - 1);
+		it[h->len] = 0;
+		break;
+	}
+	return CALL_OK;
+}
+
+static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
+{
+	struct queue_conf *c = s->inst[self].conf;
+	long cap = 2L * s->nrecords;
+	if (cap < 4)
+		cap = 4;
+	if (cap > 255)
+		cap = 255;
+	int rc = fl_doc_opt_int(cfg, "capacity", 1, 255, &cap, e);
+	if (rc)
+		return rc;
+	c->capacity = (int)cap;
+	s->inst[self].size = sizeof(struct queue_hdr) + (size_t)c->capacity +
+			     (size_t)model_bitset_bytes(s);
+	return FL_OK;
+}
+
+static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
+{
+	if (hdr(s, v, self)->status != FL_TRANSIENT || max < 1)
+		return 0;
+	out[0] = (struct fl_step){.inst = (uint16_t)self, .cls = FL_NORMAL, .action = A_RECOVER};
+	return 1;
+}
+
+static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
+{
+	(void)ev;
+	if (st->action == A_RECOVER)
+		hdr(s, v, st->inst)->status = FL_UP;
+	return FL_OK;
+}
+
+static int inject(const struct fl_sys *s, uint8_t *v, int self, int fault, int farg, int origin,
+		  struct fl_events *ev)
+{
+	(void)farg, (void)ev;
+	struct queue_hdr *h = hdr(s, v, self);
+	if (fault == F_OUTAGE && h->status == FL_UP)
+		h->status = (uint8_t)origin;
+	return FL_OK;
+}
+
+static void recover(const struct fl_sys *s, uint8_t *v, int self, struct fl_events *ev)
+{
+	(void)ev;
+	hdr(s, v, self)->status = FL_UP;
+}
+
+static long metric(const struct fl_sys *s, const uint8_t *v, int self, int m)
+{
+	if (m == 0)
+		return model_popcount(seen(s, v, self), model_bitset_bytes(s));
+	return hdr(s, v, self)->len;
+}
+
+static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
+{
+	const struct queue_hdr *h = hdr(s, v, self);
+	fl_buf_printf(b, "%s, [", model_origin_name(h->status));
+	for (int i = 0; i < h->len; i++)
+		fl_buf_printf(b, "%s%d", i ? " " : "", items(s, v, self)[i]);
+	fl_buf_puts(b, "]");
+}
+
+static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
+		      struct fl_buf *b)
+{
+	(void)s, (void)v, (void)st;
+	fl_buf_puts(b, "recovers from its outage");
+}
+
+const struct fl_kind queue_kind = {
+	.name = "queue",
+	.summary = "SQS-like queue, one per region: a record stays until removed; an outage "
+		   "rejects calls but keeps the data",
+	.per_region = 1,
+	.keys = keys,
+	.faults = faults,
+	.metrics = metrics,
+	.conf_size = sizeof(struct queue_conf),
+	.configure = configure,
+	.steps = steps,
+	.apply = apply,
+	.inject = inject,
+	.recover = recover,
+	.metric = metric,
+	.describe = describe,
+	.step_name = step_name,
+};

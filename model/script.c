@@ -1,0 +1,340 @@
+/*
+ * script.c - the scenario's script: phases run one after another, interleaved with everything
+ * else the system does, like the P test drivers.
+ *
+ *   publish: B                     the source starts publishing batch B
+ *   await: destination.received >= 4   waits until the condition holds
+ *   fail: {component: C, region: R, fault: F}   (or `fail: C[R]`, the kind's first fault)
+ *   recover: C[R]                  ends every fault of that instance
+ *   settle                         waits until nothing else can happen (a timeout step: it is
+ *                                  taken only where no normal step changes the state)
+ *
+ * A component failed by the script stays failed until the script recovers it. A condition is
+ * `<component>[<region>].<metric> <op> <number>`; without [region] a per-region component's
+ * metric is summed over its regions. The loader creates one script instance, `script`.
+ *
+ * State: pc (the phase it is at; nphase = finished).
+ */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PHASES 64
+
+enum { P_PUBLISH, P_AWAIT, P_FAIL, P_RECOVER, P_SETTLE };
+enum { OP_GE, OP_LE, OP_EQ, OP_GT, OP_LT };
+static const char *const phase_names[] = {"publish", "await", "fail", "recover", "settle", NULL};
+static const char *const op_names[] = {">=", "<=", "==", ">", "<", NULL};
+
+struct phase {
+	int type;
+	int inst, ninst; /* instances the phase acts on or measures */
+	int metric, op;
+	long value;
+	int fault, farg;
+	int batch;
+	char text[128];  /* the phase as people read it */
+};
+
+struct script_conf {
+	int nphase;
+	int source; /* the source instance publish phases drive, or -1 */
+	struct phase ph[MAX_PHASES];
+};
+
+static const struct script_conf *conf(const struct fl_sys *s, int i) { return s->inst[i].conf; }
+
+static uint8_t *pc(const struct fl_sys *s, const uint8_t *v, int i)
+{
+	return (uint8_t *)(uintptr_t)(v + s->inst[i].off);
+}
+
+/* Parses "name" or "name[r]" into instances; region_out gets r-1, or -1 when absent. */
+static int parse_target(struct fl_sys *s, const struct fl_node *n, const char *text, int *inst,
+			int *ninst, int *region_out, struct fl_err *e)
+{
+	char name[96];
+	const char *br = strchr(text, '[');
+	size_t len = br ? (size_t)(br - text) : strlen(text);
+	if (len == 0 || len >= sizeof name)
+		return fl_doc_errf(e, n, "'%s' does not name a component", text);
+	memcpy(name, text, len);
+	name[len] = '\0';
+	int first = fl_sys_find_comp(s, name);
+	if (first < 0 || s->inst[first].kind->internal) {
+		const char *cands[256];
+		int k = 0;
+		for (int i = 0; i < s->ninst && k < 255; i++)
+			if (!s->inst[i].kind->internal && (i == 0 || strcmp(s->inst[i - 1].comp, s->inst[i].comp)))
+				cands[k++] = s->inst[i].comp;
+		cands[k] = NULL;
+		const char *hint = fl_suggest(name, cands);
+		return hint ? fl_doc_errf(e, n, "'%s' is not a component (did you mean '%s'?)", name, hint)
+			    : fl_doc_errf(e, n, "'%s' is not a component", name);
+	}
+	int per_region = s->inst[first].region >= 0;
+	*region_out = -1;
+	if (br) {
+		char *end;
+		long r = strtol(br + 1, &end, 10);
+		if (end == br + 1 || *end != ']' || end[1])
+			return fl_doc_errf(e, n, "write a region as %s[1]", name);
+		if (r < 1 || r > s->nregions)
+			return fl_doc_errf(e, n, "region %ld does not exist (regions are 1..%d)", r, s->nregions);
+		*region_out = (int)r - 1;
+	}
+	*inst = first;
+	*ninst = per_region ? s->nregions : 1;
+	if (per_region && *region_out >= 0) {
+		*inst = first + *region_out;
+		*ninst = 1;
+	}
+	return FL_OK;
+}
+
+static int parse_await(struct fl_sys *s, const struct fl_node *n, struct phase *p, struct fl_err *e)
+{
+	char target[128], op[4];
+	long value;
+	int used = 0;
+	if (n->type != FL_NODE_SCALAR ||
+	    sscanf(n->str, "%127s %3s %ld %n", target, op, &value, &used) != 3 || n->str[used])
+		return fl_doc_errf(e, n, "await needs a condition like 'destination.received >= 4'");
+	char *dot = strrchr(target, '.');
+	if (!dot)
+		return fl_doc_errf(e, n, "'%s' should be <component>.<metric>, e.g. destination.received",
+				   target);
+	*dot = '\0';
+	int region, rc = parse_target(s, n, target, &p->inst, &p->ninst, &region, e);
+	if (rc)
+		return rc;
+	const struct fl_kind *k = s->inst[p->inst].kind;
+	for (p->metric = 0; k->metrics && k->metrics[p->metric]; p->metric++)
+		if (strcmp(k->metrics[p->metric], dot + 1) == 0)
+			break;
+	if (!k->metrics || !k->metrics[p->metric]) {
+		const char *hint = k->metrics ? fl_suggest(dot + 1, k->metrics) : NULL;
+		return fl_doc_errf(e, n, "a %s has no metric '%s'%s%s%s", k->name, dot + 1,
+				   hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	for (p->op = 0; op_names[p->op] && strcmp(op_names[p->op], op); p->op++)
+		;
+	if (!op_names[p->op])
+		return fl_doc_errf(e, n, "'%s' is not a comparison; use >=, <=, ==, > or <", op);
+	p->value = value;
+	snprintf(p->text, sizeof p->text, "await %s", n->str);
+	return FL_OK;
+}
+
+/* `fail:`/`recover:` as "name[r]" or {component, region, fault}. */
+static int parse_fault(struct fl_sys *s, const struct fl_node *n, struct phase *p, struct fl_err *e)
+{
+	static const char *const fkeys[] = {"component", "region", "fault", NULL};
+	const struct fl_node *comp = n, *reg = NULL, *fault = NULL;
+	int rc;
+	if (n->type == FL_NODE_MAP) {
+		if ((rc = fl_doc_check_keys(n, fkeys, phase_names[p->type], e)))
+			return rc;
+		comp = fl_doc_get(n, "component");
+		reg = fl_doc_get(n, "region");
+		fault = fl_doc_get(n, "fault");
+		if (!comp)
+			return fl_doc_errf(e, n, "%s needs 'component:'", phase_names[p->type]);
+	}
+	if (comp->type != FL_NODE_SCALAR)
+		return fl_doc_errf(e, comp, "name one component, e.g. inbound-queue[1]");
+	int region;
+	if ((rc = parse_target(s, comp, comp->str, &p->inst, &p->ninst, &region, e)))
+		return rc;
+	long r = region + 1; /* 0 = no region given */
+	if (reg && (rc = fl_doc_int(reg, 1, s->nregions, &r, e)))
+		return rc;
+	const struct fl_kind *k = s->inst[p->inst].kind;
+	int per_region = s->inst[p->inst].region >= 0;
+	p->farg = FL_ANY;
+	if (per_region) {
+		int base = p->inst - (region >= 0 ? region : 0);
+		p->inst = r >= 1 ? base + (int)r - 1 : base;
+		p->ninst = r >= 1 ? 1 : s->nregions;
+	} else if (r >= 1) {
+		p->farg = (int)r - 1;
+	}
+	if (p->type == P_RECOVER) {
+		snprintf(p->text, sizeof p->text, "recover %s", p->ninst > 1 ? s->inst[p->inst].comp
+										  : s->inst[p->inst].name);
+		return FL_OK;
+	}
+	if (!k->faults)
+		return fl_doc_errf(e, comp, "a %s cannot be failed", k->name);
+	p->fault = 0;
+	if (fault && (rc = fl_doc_enum(fault, k->faults, &p->fault, e)))
+		return rc;
+	if (strcmp(k->faults[p->fault], "lost-response") == 0)
+		return fl_doc_errf(e, fault, "a lost response happens during a call; put it in the "
+					     "faults budget instead");
+	if (per_region && p->ninst > 1)
+		return fl_doc_errf(e, comp, "say which region: %s[1]", s->inst[p->inst].comp);
+	if ((k->fault_needs_region >> p->fault & 1u) && p->farg == FL_ANY)
+		return fl_doc_errf(e, comp, "%s of %s needs a region: add region: 1", k->faults[p->fault],
+				   s->inst[p->inst].comp);
+	snprintf(p->text, sizeof p->text, "fail %s: %s", s->inst[p->inst].name, k->faults[p->fault]);
+	if (p->farg != FL_ANY && s->inst[p->inst].region < 0)
+		snprintf(p->text + strlen(p->text), sizeof p->text - strlen(p->text), " (region %d)",
+			 p->farg + 1);
+	return FL_OK;
+}
+
+static int parse_phase(struct fl_sys *s, struct script_conf *c, const struct fl_node *n,
+		       struct fl_err *e)
+{
+	struct phase *p = &c->ph[c->nphase];
+	if (n->type == FL_NODE_SCALAR && strcmp(n->str, "settle") == 0) {
+		p->type = P_SETTLE;
+		snprintf(p->text, sizeof p->text, "settle");
+		c->nphase++;
+		return FL_OK;
+	}
+	if (n->type != FL_NODE_MAP || fl_doc_len(n) != 1)
+		return fl_doc_errf(e, n, "each script phase is one of: publish: B, await: COND, "
+					 "fail: COMPONENT, recover: COMPONENT, settle");
+	const struct fl_node *arg = n->child;
+	int rc = fl_doc_enum(&(struct fl_node){.type = FL_NODE_SCALAR, .str = arg->key, .key = "phase",
+					       .origin = arg->origin, .line = arg->kline, .col = arg->kcol},
+			     phase_names, &p->type, e);
+	if (rc)
+		return rc;
+	if (p->type == P_SETTLE)
+		return fl_doc_errf(e, n, "write settle on its own: '- settle'");
+	if (p->type == P_AWAIT)
+		rc = parse_await(s, arg, p, e);
+	else if (p->type != P_PUBLISH)
+		rc = parse_fault(s, arg, p, e);
+	else {
+		long b;
+		if (c->source < 0)
+			return fl_doc_errf(e, n, "publish needs a component of kind source");
+		if ((rc = fl_doc_int(arg, 1, s->nbatches, &b, e)))
+			return rc;
+		p->batch = (int)b;
+		snprintf(p->text, sizeof p->text, "publish batch %ld", b);
+	}
+	if (!rc)
+		c->nphase++;
+	return rc;
+}
+
+static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
+{
+	struct script_conf *c = s->inst[self].conf;
+	s->inst[self].size = 1;
+	c->source = -1;
+	for (int i = 0; i < s->ninst; i++)
+		if (s->inst[i].kind == &source_kind && c->source < 0)
+			c->source = i;
+	if (!cfg)
+		return FL_OK;
+	int rc = fl_doc_want(cfg, FL_NODE_SEQ, "script", e);
+	for (const struct fl_node *n = cfg->child; n && !rc; n = n->next) {
+		if (c->nphase >= MAX_PHASES)
+			return fl_doc_errf(e, n, "a script has at most %d phases", MAX_PHASES);
+		rc = parse_phase(s, c, n, e);
+	}
+	return rc;
+}
+
+static long measure(const struct fl_sys *s, const uint8_t *v, const struct phase *p)
+{
+	long sum = 0;
+	for (int i = 0; i < p->ninst; i++)
+		sum += s->inst[p->inst + i].kind->metric(s, v, p->inst + i, p->metric);
+	return sum;
+}
+
+static int holds(const struct fl_sys *s, const uint8_t *v, const struct phase *p)
+{
+	long m = measure(s, v, p);
+	switch (p->op) {
+	case OP_GE: return m >= p->value;
+	case OP_LE: return m <= p->value;
+	case OP_EQ: return m == p->value;
+	case OP_GT: return m > p->value;
+	default: return m < p->value;
+	}
+}
+
+static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
+{
+	const struct script_conf *c = conf(s, self);
+	int at = *pc(s, v, self);
+	if (at >= c->nphase || max < 1)
+		return at >= c->nphase ? 0 : FL_EINTERNAL;
+	if (c->ph[at].type == P_AWAIT && !holds(s, v, &c->ph[at]))
+		return 0;
+	out[0] = (struct fl_step){.inst = (uint16_t)self, .action = (uint8_t)c->ph[at].type,
+				  .arg = (uint8_t)at,
+				  .cls = c->ph[at].type == P_SETTLE ? FL_TIMEOUT : FL_NORMAL};
+	return 1;
+}
+
+static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
+{
+	const struct script_conf *c = conf(s, st->inst);
+	const struct phase *p = &c->ph[st->arg];
+	const struct fl_kind *k = s->inst[p->inst].kind;
+	int rc = FL_OK;
+	switch (p->type) {
+	case P_PUBLISH: source_publish_batch(s, v, c->source, p->batch); break;
+	case P_FAIL: rc = k->inject(s, v, p->inst, p->fault, p->farg, FL_BY_SCRIPT, ev); break;
+	case P_RECOVER:
+		for (int i = 0; i < p->ninst; i++)
+			k->recover(s, v, p->inst + i, ev);
+		break;
+	default: break;
+	}
+	*pc(s, v, st->inst) = (uint8_t)(st->arg + 1);
+	return rc;
+}
+
+int script_waiting(const struct fl_sys *s, const uint8_t *v, int sc, struct fl_buf *b)
+{
+	const struct script_conf *c = conf(s, sc);
+	int at = *pc(s, v, sc);
+	if (at >= c->nphase)
+		return -1;
+	fl_buf_printf(b, "phase %d (%s", at + 1, c->ph[at].text);
+	if (c->ph[at].type == P_AWAIT)
+		fl_buf_printf(b, "; it is %ld", measure(s, v, &c->ph[at]));
+	fl_buf_puts(b, ")");
+	return at;
+}
+
+static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
+{
+	const struct script_conf *c = conf(s, self);
+	int at = *pc(s, v, self);
+	if (at >= c->nphase)
+		fl_buf_printf(b, "finished (%d phases)", c->nphase);
+	else
+		fl_buf_printf(b, "at phase %d of %d: %s", at + 1, c->nphase, c->ph[at].text);
+}
+
+static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
+		      struct fl_buf *b)
+{
+	(void)v;
+	fl_buf_printf(b, "phase %d: %s", st->arg + 1, conf(s, st->inst)->ph[st->arg].text);
+}
+
+const struct fl_kind script_kind = {
+	.name = "script",
+	.summary = "the scenario's script of phases (created from `script:`)",
+	.internal = 1,
+	.conf_size = sizeof(struct script_conf),
+	.configure = configure,
+	.steps = steps,
+	.apply = apply,
+	.describe = describe,
+	.step_name = step_name,
+};

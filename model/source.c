@@ -1,0 +1,150 @@
+/*
+ * source.c - the record source: publishes records, in id order, through a DNS name.
+ *
+ * A script phase `publish: b` asks it to publish batch b; it then sends one record per step.
+ * When a send is rejected it either keeps trying the same record (`on_reject: retry`, default:
+ * a failed attempt changes nothing, so the source in effect waits for the route to heal) or
+ * gives up on the rest of the batch (`stop`, the P model; a later `publish` of the same batch
+ * resumes from the rejected record). A record counts as published once a queue accepted it.
+ *
+ * State: struct source_state.
+ */
+#include "model.h"
+
+struct source_state {
+	uint8_t mode;  /* IDLE, PUBLISHING or STOPPED */
+	uint8_t next;  /* records 1..next are published */
+	uint8_t limit; /* publish up to this record id */
+};
+_Static_assert(sizeof(struct source_state) == 3, "source state must be padding-free");
+
+struct source_conf {
+	int dns;
+	int stop_on_reject;
+};
+
+enum { IDLE, PUBLISHING, STOPPED };
+enum { A_PUBLISH };
+static const char *const keys[] = {"kind", "dns", "on_reject", NULL};
+static const char *const reject_names[] = {"retry", "stop", NULL};
+static const char *const metrics[] = {"published", "busy", NULL};
+
+static struct source_state *st_of(const struct fl_sys *s, const uint8_t *v, int i)
+{
+	return (struct source_state *)(uintptr_t)(v + s->inst[i].off);
+}
+
+static const struct source_conf *conf(const struct fl_sys *s, int i) { return s->inst[i].conf; }
+
+void source_publish_batch(const struct fl_sys *s, uint8_t *v, int src, int batch)
+{
+	struct source_state *x = st_of(s, v, src);
+	int start = s->batch_end[batch - 1];
+	if (x->next < start)
+		x->next = (uint8_t)start;
+	x->limit = (uint8_t)s->batch_end[batch];
+	x->mode = x->next < x->limit ? PUBLISHING : IDLE;
+}
+
+int source_published(const struct fl_sys *s, const uint8_t *v, int src) { return st_of(s, v, src)->next; }
+
+static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
+{
+	struct source_conf *c = s->inst[self].conf;
+	int rc = model_wire(s, self, cfg, "dns", &dns_kind, 1, &c->dns, e);
+	if (!rc)
+		rc = fl_doc_opt_enum(cfg, "on_reject", reject_names, &c->stop_on_reject, e);
+	s->inst[self].size = sizeof(struct source_state);
+	return rc;
+}
+
+static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
+{
+	const struct source_state *x = st_of(s, v, self);
+	if (x->mode != PUBLISHING)
+		return 0;
+	uint8_t routes[FL_MAX_REGIONS];
+	int nr = dns_routes(s, v, conf(s, self)->dns, routes), n = 0;
+	if (nr == 0 && max > 0) /* nowhere to go: the attempt is rejected */
+		out[n++] = (struct fl_step){.inst = (uint16_t)self, .action = A_PUBLISH, .arg = FL_ANY};
+	for (int i = 0; i < nr && n + 2 <= max; i++) {
+		int q = dns_target(s, conf(s, self)->dns, routes[i]);
+		out[n++] = (struct fl_step){.inst = (uint16_t)self, .action = A_PUBLISH, .arg = routes[i]};
+		if (queue_up(s, v, q))
+			out[n++] = (struct fl_step){.inst = (uint16_t)self, .target = (uint16_t)q,
+						    .cls = FL_FAULT, .action = A_PUBLISH,
+						    .arg = routes[i],
+						    .fault = (uint8_t)queue_lost_response_fault(),
+						    .farg = FL_ANY};
+	}
+	return n;
+}
+
+static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
+{
+	struct source_state *x = st_of(s, v, st->inst);
+	const struct source_conf *c = conf(s, st->inst);
+	int rec = x->next + 1, res = CALL_FAIL;
+	if (st->arg != FL_ANY) {
+		res = queue_send(s, v, dns_target(s, c->dns, st->arg), rec, ev);
+		if (res < 0)
+			return res;
+	}
+	if (res == CALL_OK && st->cls != FL_FAULT) {
+		dns_sent(s, v, c->dns, st->arg);
+		x->next = (uint8_t)rec;
+		fl_event_add(ev, EV_PUBLISH, st->arg, st->inst, rec, 0);
+		if (x->next >= x->limit)
+			x->mode = IDLE;
+	} else if (c->stop_on_reject) {
+		x->mode = STOPPED;
+	}
+	return FL_OK;
+}
+
+static long metric(const struct fl_sys *s, const uint8_t *v, int self, int m)
+{
+	const struct source_state *x = st_of(s, v, self);
+	return m == 0 ? x->next : x->mode == PUBLISHING;
+}
+
+static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
+{
+	const struct source_state *x = st_of(s, v, self);
+	static const char *const modes[] = {"idle", "publishing", "stopped after a rejection"};
+	fl_buf_printf(b, "%s, published 1..%d", modes[x->mode], x->next);
+	if (x->mode != IDLE)
+		fl_buf_printf(b, " of 1..%d", x->limit);
+}
+
+static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
+		      struct fl_buf *b)
+{
+	const struct source_conf *c = conf(s, st->inst);
+	int rec = st_of(s, v, st->inst)->next + 1;
+	if (st->arg == FL_ANY) {
+		fl_buf_printf(b, "publishes record %d via %s: no region to route to, rejected", rec,
+			      s->inst[c->dns].name);
+		return;
+	}
+	int q = dns_target(s, c->dns, st->arg);
+	fl_buf_printf(b, "publishes record %d via %s to %s", rec, s->inst[c->dns].name, s->inst[q].name);
+	if (st->cls == FL_FAULT)
+		fl_buf_puts(b, ": the queue takes it but the response is lost");
+	else if (!queue_up(s, v, q))
+		fl_buf_puts(b, ": rejected, the queue is out");
+}
+
+const struct fl_kind source_kind = {
+	.name = "source",
+	.summary = "record source: publishes each batch, in id order, through a DNS name",
+	.keys = keys,
+	.metrics = metrics,
+	.conf_size = sizeof(struct source_conf),
+	.configure = configure,
+	.steps = steps,
+	.apply = apply,
+	.metric = metric,
+	.describe = describe,
+	.step_name = step_name,
+};

@@ -1,0 +1,32 @@
+/*
+ * correctness.c - spec `correctness`: a container removes a record from its input only after
+ * the record is stored in its table (its own region's replica), so nothing published is lost
+ * if the container dies right after the remove (seed 002, learning 2).
+ */
+#include "../model/model.h"
+#include "specs.h"
+
+static int on_events(const struct fl_sys *s, uint8_t *v, int self, const struct fl_events *ev,
+		     struct fl_buf *why)
+{
+	(void)self;
+	for (int i = 0; i < ev->n; i++) {
+		const struct fl_event *x = &ev->e[i];
+		if (x->type != EV_REMOVE || s->inst[x->inst].kind != &container_kind)
+			continue;
+		int t = container_table(s, x->inst);
+		if (table_has(s, v, t, x->region, x->rec))
+			continue;
+		fl_buf_printf(why, "%s removed record %d from %s before storing it in %s (region %d).",
+			      s->inst[x->inst].name, x->rec, s->inst[x->other].name, s->inst[t].name,
+			      fl_region_label(x->region));
+		return 1;
+	}
+	return 0;
+}
+
+const struct fl_spec_kind spec_correctness_kind = {
+	.name = "correctness",
+	.summary = "a container removes a record from its input only after it stored it in its table",
+	.on_events = on_events,
+};
