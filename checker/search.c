@@ -130,7 +130,6 @@ static long store(struct run *R, uint32_t parent, const struct fl_step *st)
 static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to)
 {
 	struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, st, R->active, R->why);
-	R->r->transitions++;
 	if (o.overflow) {
 		internal(R, FL_EINTERNAL, "a step emitted more events than FL_MAX_EVENTS");
 		return -1;
@@ -147,6 +146,7 @@ static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to
 		record(R, o.violated, from, 1, st);
 	if (memcmp(R->next, R->cur, R->s->width) == 0)
 		return 0;
+	R->r->transitions++;
 	*to = store(R, from, st);
 	return *to < 0 ? -1 : 1;
 }
@@ -278,6 +278,17 @@ static void walk(struct run *R)
 	}
 }
 
+static void explore(struct run *R)
+{
+	if (R->stop) /* nothing to check, or setup already hit a limit */
+		return;
+	switch (R->o->mode) {
+	case FL_BFS: bfs(R); break;
+	case FL_DFS: dfs(R); break;
+	case FL_RANDOM: walk(R); break;
+	}
+}
+
 static int setup(struct run *R)
 {
 	int rc = fl_store_init(R->st, R->s->width, sizeof(struct fl_step), R->o->max_memory);
@@ -289,6 +300,10 @@ static int setup(struct run *R)
 	struct fl_step none = {0};
 	size_t idx;
 	rc = fl_store_insert(R->st, R->next, fl_store_hash(R->st, R->next), FL_NO_PARENT, &none, &idx);
+	if (rc == FL_EBOUND) {
+		halt(R, "the memory limit (--max-memory) is below what one state needs");
+		return FL_OK;
+	}
 	return rc == FL_STORE_NEW ? FL_OK : fl_fail(R->e, FL_ENOMEM, "out of memory before the search began");
 }
 
@@ -319,12 +334,7 @@ int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct
 	if (rc == FL_OK) {
 		if (!R->active)
 			halt(R, "no spec is checked");
-		else if (o->mode == FL_BFS)
-			bfs(R);
-		else if (o->mode == FL_DFS)
-			dfs(R);
-		else
-			walk(R);
+		explore(R);
 		r->complete = !R->stop && o->mode != FL_RANDOM;
 		if (r->complete)
 			r->decided = 1;

@@ -39,7 +39,8 @@ struct fl_result {
 	int complete;           /* 1: every reachable state was explored */
 	int decided;            /* 1: every checked spec has a verdict (all violated, or complete) */
 	char stop_reason[160];  /* why an incomplete run stopped */
-	size_t states, transitions;
+	size_t states;
+	size_t transitions;     /* steps taken that changed the state (stutters are not counted) */
 	unsigned depth;
 	double seconds;
 	size_t store_bytes;

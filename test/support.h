@@ -1,0 +1,38 @@
+/*
+ * support.h - what the search and model tests share: load a scenario with overrides, run a
+ * search on it, and rebuild and replay every counterexample it found.
+ */
+#ifndef FL_TEST_SUPPORT_H
+#define FL_TEST_SUPPORT_H
+
+#include "../checker/scenario.h"
+#include "../checker/search.h"
+#include "../checker/trace.h"
+
+struct fl_test_run {
+	struct fl_sys s;
+	struct fl_store st;
+	struct fl_result r;
+	struct fl_trace tr[FL_MAX_SPECS]; /* built for every violated spec */
+};
+
+/* Loads path with the given --set overrides (NULL-terminated, may be NULL) and explores it
+ * with opts (NULL = plain BFS). Asserts that loading and searching succeed; builds and replays
+ * every counterexample, asserting that each replays. */
+void fl_test_check(const char *path, const char *const *sets, const struct fl_search_opts *opts,
+		   struct fl_test_run *out);
+void fl_test_run_fini(struct fl_test_run *t);
+
+/* Index of the spec called name in t's system; asserts it exists. */
+int fl_test_spec(const struct fl_test_run *t, const char *name);
+
+/* 1 if spec name was found violated. */
+int fl_test_violated(const struct fl_test_run *t, const char *name);
+
+/* Every scenario file under scenarios/ (relative to the repo root), for parameterized tests. */
+struct fl_test_path {
+	char path[256];
+};
+struct fl_test_path *fl_test_scenarios(size_t *n);
+
+#endif
