@@ -79,8 +79,9 @@ $(REL_DIR)/%.o: %.c | deps
 $(REL_DIR)/faultline: $(REL_OBJ)
 	$(CC) $(REL_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Copy then rename, so a running build/faultline is replaced rather than overwritten.
 build/faultline: $(REL_DIR)/faultline
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(REL_DIR)/tests: $(REL_LIB) $(REL_TOBJ) | test-deps
 	$(CC) $(REL_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)

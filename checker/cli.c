@@ -233,13 +233,14 @@ static void print_header(const struct cli *c, const struct fl_sys *s)
 
 static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
 {
-	int differ = 0, compared = 0;
+	int differ = 0, compared = 0, unknown = 0;
 	printf("Verdicts:\n");
 	for (int i = 0; i < s->nspec; i++) {
 		const char *v = verdict(s, r, i), *x = expected(s, i);
 		int m = matches(s, r, i);
 		compared += m >= 0;
 		differ += m == 0;
+		unknown += x && !strcmp(v, "unknown");
 		printf("  %-14s %-12s", s->spec[i].kind->name, !strcmp(v, "violated") ? "VIOLATED" : v);
 		if (x)
 			printf(" expected %-9s%s", x, m == 0 ? "  <-- differs" : "");
@@ -248,8 +249,11 @@ static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
 	if (differ)
 		printf("  %d verdict%s differ%s from the scenario's expectations.\n", differ,
 		       differ == 1 ? "" : "s", differ == 1 ? "s" : "");
-	else if (compared)
+	else if (compared && !unknown)
 		printf("  Every verdict matches the scenario's expectations.\n");
+	if (unknown)
+		printf("  %d expected verdict%s unknown: the search did not finish%s.\n", unknown,
+		       unknown == 1 ? " is" : "s are", compared && !differ ? "; the others match" : "");
 	return differ;
 }
 

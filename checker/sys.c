@@ -142,7 +142,10 @@ struct fl_outcome fl_sys_apply(const struct fl_sys *s, const uint8_t *from, uint
 				     st->arg ? FL_PERMANENT : FL_TRANSIENT, &ev);
 	else
 		o.status = k->apply(s, to, st, &ev);
-	if (st->cls == FL_FAULT)
+	/* A fault that changes nothing (an outage of a queue already out) is not charged: it is
+	 * a stutter, not a fault that happened. */
+	if (st->cls == FL_FAULT &&
+	    memcmp(to + FL_HDR_SIZE, from + FL_HDR_SIZE, s->width - FL_HDR_SIZE) != 0)
 		to[FL_HDR_FAULTS] = (uint8_t)(to[FL_HDR_FAULTS] + 1);
 	o.overflow = ev.overflow;
 	if (o.status == FL_OK)
