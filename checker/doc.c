@@ -271,6 +271,20 @@ static void graft(struct fl_node *map, struct fl_node *old, struct fl_node *repl
 	*pp = repl;
 }
 
+/* The top-level key or component name closest to word, for a hint. */
+static const char *suggest_path(const struct fl_doc *d, const char *word)
+{
+	const char *names[512];
+	int n = 0;
+	const struct fl_node *comps = child_named(d->root, "components");
+	for (const struct fl_node *c = d->root->child; c && n < 511; c = c->next)
+		names[n++] = c->key;
+	for (const struct fl_node *c = comps ? comps->child : NULL; c && n < 511; c = c->next)
+		names[n++] = c->key;
+	names[n] = NULL;
+	return fl_suggest(word, names);
+}
+
 /* Walks the path's parent segments; returns the map or seq that holds the last segment. */
 static struct fl_node *walk(struct fl_doc *d, char *path, char **last, struct fl_err *e,
 			    const char *origin)
@@ -283,10 +297,13 @@ static struct fl_node *walk(struct fl_doc *d, char *path, char **last, struct fl
 		struct fl_node *next = cur->type == FL_NODE_SEQ ? child_at(cur, seg) : child_named(cur, seg);
 		if (!next && first)
 			next = child_named(child_named(d->root, "components"), seg);
-		if (!next || next->type == FL_NODE_SCALAR)
-			return fl_fail(e, FL_EINPUT, "%s: '%s' is not a section or component of %s",
-				       origin, seg, d->path),
-			       NULL;
+		if (!next || next->type == FL_NODE_SCALAR) {
+			const char *hint = first ? suggest_path(d, seg) : NULL;
+			fl_fail(e, FL_EINPUT, "%s: '%s' is not a %s of %s%s%s%s", origin, seg,
+				first ? "section or component" : "map or list", d->path,
+				hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+			return NULL;
+		}
 		cur = next;
 		seg = dot + 1;
 		first = 0;

@@ -21,7 +21,7 @@ static size_t per_state_bytes(const struct fl_store *st)
 
 size_t fl_store_bytes(const struct fl_store *st)
 {
-	return st->cap * per_state_bytes(st) + st->nslots * sizeof(uint32_t);
+	return st->cap * per_state_bytes(st) + st->nslots * sizeof(uint64_t);
 }
 
 int fl_store_init(struct fl_store *st, size_t width, size_t label_size, size_t max_bytes)
@@ -76,19 +76,21 @@ static int grow_arena(struct fl_store *st)
 	return FL_OK;
 }
 
+static uint64_t slot_of(uint64_t hash, size_t i) { return (hash & 0xFFFFFFFF00000000ull) | (i + 1); }
+
 static int grow_slots(struct fl_store *st)
 {
 	size_t n = st->nslots * 2;
-	if (st->max_bytes && fl_store_bytes(st) + n * sizeof(uint32_t) > st->max_bytes)
+	if (st->max_bytes && fl_store_bytes(st) + n * sizeof(uint64_t) > st->max_bytes)
 		return FL_EBOUND;
-	uint32_t *slots = fl_alloc(n * sizeof *slots);
+	uint64_t *slots = fl_alloc(n * sizeof *slots);
 	if (!slots)
 		return FL_ENOMEM;
 	for (size_t i = 0; i < st->count; i++) {
 		size_t s = (size_t)st->hashes[i] & (n - 1);
 		while (slots[s])
 			s = (s + 1) & (n - 1);
-		slots[s] = (uint32_t)(i + 1);
+		slots[s] = slot_of(st->hashes[i], i);
 	}
 	fl_free(st->slots);
 	st->slots = slots;
@@ -100,20 +102,21 @@ static int grow_slots(struct fl_store *st)
 static size_t probe(const struct fl_store *st, const uint8_t *v, uint64_t hash)
 {
 	size_t mask = st->nslots - 1, s = (size_t)hash & mask;
+	uint64_t tag = hash & 0xFFFFFFFF00000000ull;
 	for (;; s = (s + 1) & mask) {
-		uint32_t e = st->slots[s];
+		uint64_t e = st->slots[s];
 		if (!e)
 			return s;
-		size_t i = e - 1;
-		if (st->hashes[i] == hash && memcmp(fl_store_state(st, i), v, st->width) == 0)
+		size_t i = (size_t)(uint32_t)e - 1;
+		if ((e & 0xFFFFFFFF00000000ull) == tag && memcmp(fl_store_state(st, i), v, st->width) == 0)
 			return s;
 	}
 }
 
 long fl_store_find(const struct fl_store *st, const uint8_t *v, uint64_t hash)
 {
-	uint32_t e = st->slots[probe(st, v, hash)];
-	return e ? (long)e - 1 : -1;
+	uint64_t e = st->slots[probe(st, v, hash)];
+	return e ? (long)(uint32_t)e - 1 : -1;
 }
 
 int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32_t parent,
@@ -121,7 +124,7 @@ int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32
 {
 	size_t s = probe(st, v, hash);
 	if (st->slots[s]) {
-		*idx = st->slots[s] - 1;
+		*idx = (size_t)(uint32_t)st->slots[s] - 1;
 		return FL_STORE_OLD;
 	}
 	if (st->count >= UINT32_MAX - 1)
@@ -141,7 +144,7 @@ int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32
 	st->hashes[i] = hash;
 	st->parents[i] = parent;
 	st->depths[i] = parent == FL_NO_PARENT ? 0 : st->depths[parent] + 1;
-	st->slots[s] = (uint32_t)(i + 1);
+	st->slots[s] = slot_of(hash, i);
 	*idx = i;
 	return FL_STORE_NEW;
 }

@@ -5,8 +5,9 @@
  * stable name for a state (BFS walks the arena as its queue). Each state carries its XXH3-64
  * hash, the index of the state it was first reached from, its depth and an opaque edge label
  * (the step taken), so traces can be rebuilt by walking parents back to the root.
- * Lookup is open addressing with linear probing over a power-of-two slot table; equal hashes
- * are confirmed by a full byte comparison, so a hash collision never merges two states.
+ * Lookup is open addressing with linear probing over a power-of-two slot table. A slot holds
+ * the state's index and the top 32 bits of its hash, so a probe rarely touches the arena; a
+ * tag match is confirmed by a full byte comparison, so a collision never merges two states.
  * The store owns every stored state; callers keep indices, because the arena moves on growth.
  */
 #ifndef FL_STORE_H
@@ -29,7 +30,7 @@ struct fl_store {
 	uint64_t *hashes;   /* per state */
 	uint32_t *parents;  /* per state; FL_NO_PARENT for roots */
 	uint32_t *depths;   /* per state; 0 for roots */
-	uint32_t *slots;    /* state index + 1; 0 = empty */
+	uint64_t *slots;    /* high 32 bits: hash tag; low 32: state index + 1 (0 = empty) */
 };
 
 enum { FL_STORE_OLD = 0, FL_STORE_NEW = 1 };
