@@ -3,7 +3,8 @@
  * else the system does, like the P test drivers.
  *
  *   publish: B                     the source starts publishing batch B
- *   await: destination.received >= 4   waits until the condition holds
+ *   await: destination.received >= batch 2   waits until the condition holds; `batch N`
+ *                                  is the number of records in batches 1..N
  *   fail: {component: C, region: R, fault: F}   (or `fail: C[R]`, the kind's first fault)
  *   recover: C[R]                  ends every fault of that instance
  *   settle                         waits until nothing else can happen (a timeout step: it is
@@ -98,10 +99,16 @@ static int parse_await(struct fl_sys *s, const struct fl_node *n, struct phase *
 {
 	char target[128], op[4];
 	long value;
-	int used = 0;
-	if (n->type != FL_NODE_SCALAR ||
-	    sscanf(n->str, "%127s %3s %ld %n", target, op, &value, &used) != 3 || n->str[used])
-		return fl_doc_errf(e, n, "await needs a condition like 'destination.received >= 4'");
+	int used = 0, batch = 0;
+	if (n->type != FL_NODE_SCALAR)
+		return fl_doc_errf(e, n, "await needs a condition like 'destination.received >= batch 2'");
+	if (sscanf(n->str, "%127s %3s batch %ld %n", target, op, &value, &used) == 3 && !n->str[used])
+		batch = 1;
+	else if (sscanf(n->str, "%127s %3s %ld %n", target, op, &value, &used) != 3 || n->str[used])
+		return fl_doc_errf(e, n, "await needs a condition like 'destination.received >= batch 2' "
+					 "or '... >= 4'");
+	if (batch && (value < 1 || value > s->nbatches))
+		return fl_doc_errf(e, n, "there is no batch %ld (records has %d)", value, s->nbatches);
 	char *dot = strrchr(target, '.');
 	if (!dot)
 		return fl_doc_errf(e, n, "'%s' should be <component>.<metric>, e.g. destination.received",
@@ -123,7 +130,7 @@ static int parse_await(struct fl_sys *s, const struct fl_node *n, struct phase *
 		;
 	if (!op_names[p->op])
 		return fl_doc_errf(e, n, "'%s' is not a comparison; use >=, <=, ==, > or <", op);
-	p->value = value;
+	p->value = batch ? s->batch_end[value] : value;
 	snprintf(p->text, sizeof p->text, "await %s", n->str);
 	return FL_OK;
 }
@@ -186,6 +193,23 @@ static int parse_fault(struct fl_sys *s, const struct fl_node *n, struct phase *
 	return FL_OK;
 }
 
+static int parse_publish(const struct fl_sys *s, const struct script_conf *c,
+			 const struct fl_node *n, const struct fl_node *arg, struct phase *p,
+			 struct fl_err *e)
+{
+	long b;
+	struct fl_err ignored = {0};
+	if (c->source < 0)
+		return fl_doc_errf(e, n, "publish needs a component of kind source");
+	if (fl_doc_int(arg, 1, FL_MAX_RECORDS, &b, &ignored))
+		return fl_doc_errf(e, arg, "publish names a batch: a number from 1 to %d", s->nbatches);
+	if (b > s->nbatches)
+		return fl_doc_errf(e, arg, "there is no batch %ld (records has %d)", b, s->nbatches);
+	p->batch = (int)b;
+	snprintf(p->text, sizeof p->text, "publish batch %ld", b);
+	return FL_OK;
+}
+
 static int parse_phase(struct fl_sys *s, struct script_conf *c, const struct fl_node *n,
 		       struct fl_err *e)
 {
@@ -211,15 +235,8 @@ static int parse_phase(struct fl_sys *s, struct script_conf *c, const struct fl_
 		rc = parse_await(s, arg, p, e);
 	else if (p->type != P_PUBLISH)
 		rc = parse_fault(s, arg, p, e);
-	else {
-		long b;
-		if (c->source < 0)
-			return fl_doc_errf(e, n, "publish needs a component of kind source");
-		if ((rc = fl_doc_int(arg, 1, s->nbatches, &b, e)))
-			return rc;
-		p->batch = (int)b;
-		snprintf(p->text, sizeof p->text, "publish batch %ld", b);
-	}
+	else
+		rc = parse_publish(s, c, n, arg, p, e);
 	if (!rc)
 		c->nphase++;
 	return rc;
