@@ -10,11 +10,10 @@ PREFIX   ?= /usr/local
 SCENARIO ?= scenarios/active-active/f5-random.yaml
 RUNFLAGS ?=
 
-PKGS     := libxxhash libfyaml
+PKGS      := libxxhash libfyaml
 TEST_PKGS := criterion
-DEB_libxxhash := libxxhash-dev
-DEB_libfyaml  := libfyaml-dev
-DEB_criterion := libcriterion-dev
+# pkg-config name : the Debian package that provides it
+PKG_DEBS  := libxxhash:libxxhash-dev libfyaml:libfyaml-dev criterion:libcriterion-dev
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wconversion -Wswitch-enum -Wformat=2 -Wvla -fno-common
@@ -44,13 +43,10 @@ define ensure_pkgs
 	@command -v $(PKG_CONFIG) >/dev/null 2>&1 || { echo "installing pkg-config"; \
 	  $(SUDO) apt-get install -y -q pkg-config >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q pkg-config; }; }
-	@missing=""; for p in $(1); do $(PKG_CONFIG) --exists $$p || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  debs=""; for p in $$missing; do case $$p in \
-	    libxxhash) debs="$$debs $(DEB_libxxhash)";; libfyaml) debs="$$debs $(DEB_libfyaml)";; \
-	    criterion) debs="$$debs $(DEB_criterion)";; esac; done; \
-	  echo "installing$$debs (missing:$$missing)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
+	@debs=""; for p in $(1); do $(PKG_CONFIG) --exists $$p && continue; \
+	  for pd in $(PKG_DEBS); do [ "$${pd%%:*}" = $$p ] && debs="$$debs $${pd#*:}"; done; done; \
+	if [ -n "$$debs" ]; then \
+	  echo "installing$$debs"; export DEBIAN_FRONTEND=noninteractive; \
 	  $(SUDO) apt-get install -y -q $$debs >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $$debs; } || \
 	  { echo "could not install$$debs: install them with apt-get and retry"; exit 1; }; \
@@ -118,10 +114,17 @@ test: build/faultline $(REL_DIR)/tests
 	FAULTLINE=$(CURDIR)/build/faultline $(REL_DIR)/tests --jobs=$(TEST_JOBS) $(TESTFLAGS)
 
 # Tests under AddressSanitizer and UBSan with -Werror, with gcc, then clang if installed.
+# clang's sanitizer runtime is a separate Debian package; it is installed when missing.
 check:
 	$(MAKE) --no-print-directory CC=gcc check-one
-	@if command -v clang >/dev/null 2>&1; then \
-	  $(MAKE) --no-print-directory CC=clang check-one; else echo "clang not installed: skipped"; fi
+	@if ! command -v clang >/dev/null 2>&1; then echo "clang not installed: clang run skipped"; \
+	elif ! $(call clang_asan_ok) && ! { echo "installing libclang-rt-dev"; \
+	  $(SUDO) apt-get install -y -q libclang-rt-dev >/dev/null 2>&1 && $(call clang_asan_ok); }; then \
+	  echo "clang cannot link sanitized programs here: clang run skipped"; \
+	else $(MAKE) --no-print-directory CC=clang check-one; fi
+
+clang_asan_ok = echo 'int main(void){return 0;}' | \
+	clang -x c -fsanitize=address,undefined -o build/.asan-probe - >/dev/null 2>&1
 
 .PHONY: check-one
 check-one: $(ASAN_DIR)/tests $(ASAN_DIR)/faultline

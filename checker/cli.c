@@ -397,6 +397,9 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 		if (!(r->violated >> i & 1u))
 			continue;
 		printf("%s violated: %s\n", s->spec[i].kind->name, r->viol[i].why);
+		if (!c->quiet && c->so.mode != FL_BFS)
+			printf("  (found by %s: a shorter counterexample may exist; --search bfs finds the "
+			       "shortest)\n", c->so.mode == FL_DFS ? "DFS" : "a random walk");
 		if (!c->quiet) {
 			fl_trace_print(stdout, s, &tr[i]);
 			printf("\n");
