@@ -233,49 +233,69 @@ static uint64_t next_random(struct run *R)
 	return z ^ (z >> 31);
 }
 
-/* Indices of the steps from R->cur that change it: normal and fault, else timeouts. */
-static int moving_steps(struct run *R, int n, int *pick)
+static int moves(struct run *R, const struct fl_step *st)
 {
-	int m = 0;
-	for (int cls = FL_NORMAL; cls <= FL_TIMEOUT && m == 0; cls += 2)
-		for (int k = 0; k < n; k++) {
-			int c = R->steps[k].cls;
-			if ((cls == FL_NORMAL) != (c != FL_TIMEOUT))
-				continue;
-			struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, &R->steps[k], 0, NULL);
-			if (o.status != FL_OK || memcmp(R->next, R->cur, R->s->width) != 0)
-				pick[m++] = k;
+	struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, st, 0, NULL);
+	return o.status != FL_OK || memcmp(R->next, R->cur, R->s->width) != 0;
+}
+
+/*
+ * Indices of the steps from R->cur that change it, with the same classes as expand(): normal
+ * and fault steps, and timeouts only where no normal step moves. *rest is set when no normal
+ * or timeout step moves (faults may remain): the state is at rest.
+ */
+static int moving_steps(struct run *R, int n, int *pick, int *rest)
+{
+	int m = 0, normal = 0;
+	for (int k = 0; k < n; k++)
+		if (R->steps[k].cls != FL_TIMEOUT && moves(R, &R->steps[k])) {
+			pick[m++] = k;
+			normal |= R->steps[k].cls == FL_NORMAL;
+		}
+	*rest = !normal;
+	for (int k = 0; k < n && !normal; k++)
+		if (R->steps[k].cls == FL_TIMEOUT && moves(R, &R->steps[k])) {
+			pick[m++] = k;
+			*rest = 0;
 		}
 	return m;
 }
 
+/* One walk of at most R->o->depth steps from the initial state. */
+static void walk_once(struct run *R, int *pick)
+{
+	uint32_t at = 0;
+	for (long d = 0; d < R->o->depth && !R->stop; d++) {
+		memcpy(R->cur, fl_store_state(R->st, at), R->s->width);
+		int n = fl_sys_steps(R->s, R->cur, R->steps, FL_MAX_STEPS), rest;
+		if (n < 0) {
+			internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
+			return;
+		}
+		int m = moving_steps(R, n, pick, &rest);
+		if (rest && R->active) {
+			uint32_t bad = fl_sys_at_rest(R->s, R->cur, R->active, R->why);
+			if (bad)
+				record(R, bad, at, 0, NULL);
+		}
+		long to;
+		if (m == 0 || take(R, at, &R->steps[pick[next_random(R) % (uint64_t)m]], &to) <= 0)
+			return;
+		at = (uint32_t)to;
+		tick(R, R->r->transitions);
+	}
+}
+
 static void walk(struct run *R)
 {
-	int pick[FL_MAX_STEPS];
-	for (long w = 0; w < R->o->walks && !R->stop; w++) {
-		uint32_t at = 0;
-		for (long d = 0; d < R->o->depth && !R->stop; d++) {
-			memcpy(R->cur, fl_store_state(R->st, at), R->s->width);
-			int n = fl_sys_steps(R->s, R->cur, R->steps, FL_MAX_STEPS);
-			if (n < 0) {
-				internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
-				return;
-			}
-			int m = moving_steps(R, n, pick);
-			if (m == 0) {
-				uint32_t bad = R->active ? fl_sys_at_rest(R->s, R->cur, R->active, R->why) : 0;
-				if (bad)
-					record(R, bad, at, 0, NULL);
-				break;
-			}
-			long to;
-			int c = take(R, at, &R->steps[pick[next_random(R) % (uint64_t)m]], &to);
-			if (c <= 0)
-				break;
-			at = (uint32_t)to;
-			tick(R, R->r->transitions);
-		}
+	int *pick = fl_alloc(FL_MAX_STEPS * sizeof *pick);
+	if (!pick) {
+		halt(R, "memory ran out");
+		return;
 	}
+	for (long w = 0; w < R->o->walks && !R->stop; w++)
+		walk_once(R, pick);
+	fl_free(pick);
 }
 
 static void explore(struct run *R)
