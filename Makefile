@@ -5,6 +5,7 @@
 # files), libcriterion-dev (tests). Sources are collected with wildcards: a new component in
 # model/ or spec in specs/ needs no edit here.
 
+SHELL    := /bin/bash
 CC       ?= cc
 PREFIX   ?= /usr/local
 SCENARIO ?= scenarios/active-active/f5-random.yaml
@@ -127,10 +128,14 @@ clang_asan_ok = echo 'int main(void){return 0;}' | \
 	clang -x c -fsanitize=address,undefined -o build/.asan-probe - >/dev/null 2>&1
 
 .PHONY: check-one
+# Criterion counts a test as passed even when LeakSanitizer reports at its exit, so the log is
+# searched for sanitizer reports as well.
 check-one: $(ASAN_DIR)/tests $(ASAN_DIR)/faultline
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	set -o pipefail; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	FAULTLINE=$(CURDIR)/$(ASAN_DIR)/faultline FAULTLINE_SANITIZED=1 \
-	$(ASAN_DIR)/tests --jobs=$(TEST_JOBS) $(TESTFLAGS)
+	$(ASAN_DIR)/tests --jobs=$(TEST_JOBS) $(TESTFLAGS) 2>&1 | tee $(ASAN_DIR)/tests.log
+	@if grep -qE "ERROR: (Leak|Address)Sanitizer|runtime error:" $(ASAN_DIR)/tests.log; then \
+	  echo "sanitizer reports in $(ASAN_DIR)/tests.log (see above)"; exit 1; fi
 
 bench: build/faultline
 	@bash bench/run.sh

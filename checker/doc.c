@@ -165,7 +165,7 @@ static struct fy_document *parse(const char *src, int is_file, const char *label
 		if (de)
 			fl_fail(e, FL_EINPUT, "%s:%d:%d: %s", label, de->line, de->column, de->msg);
 		else
-			fl_fail(e, FL_EINPUT, "%s: not valid YAML", label);
+			fl_fail(e, FL_EINPUT, "%s: no YAML document here (is it empty?)", label);
 	}
 	fy_diag_destroy(diag);
 	return doc;
@@ -199,8 +199,10 @@ int fl_doc_load(struct fl_doc *d, const char *path, struct fl_err *e)
 	struct fy_node *root = fy_document_root(doc);
 	d->root = root ? convert(root, origin, e) : NULL;
 	fy_document_destroy(doc);
+	if (!d->root && root) /* convert reports input errors itself; anything else is memory */
+		return e->code ? e->code : fl_fail(e, FL_ENOMEM, "out of memory");
 	if (!d->root)
-		return e->code ? e->code : fl_fail(e, FL_EINPUT, "%s: the scenario is empty", path);
+		return fl_fail(e, FL_EINPUT, "%s: the scenario is empty", path);
 	if (d->root->type != FL_NODE_MAP)
 		return fl_fail(e, FL_EINPUT, "%s:%d:%d: a scenario is a map of keys (name, regions, "
 					     "records, components, ...)",
@@ -248,8 +250,9 @@ static void strip_positions(struct fl_node *n)
 	}
 }
 
-/* Replaces old (in its parent) by repl, or appends repl under key to map. */
-static void graft(struct fl_node *map, struct fl_node *old, struct fl_node *repl, const char *key)
+/* Replaces old (in its parent) by repl, or appends repl under key to map; repl is owned by
+ * the tree afterwards, or freed on failure (FL_ENOMEM). */
+static int graft(struct fl_node *map, struct fl_node *old, struct fl_node *repl, const char *key)
 {
 	repl->parent = map;
 	if (old) {
@@ -262,13 +265,17 @@ static void graft(struct fl_node *map, struct fl_node *old, struct fl_node *repl
 			pp = &(*pp)->next;
 		*pp = repl;
 		node_free(old);
-		return;
+		return FL_OK;
 	}
-	repl->key = fl_strdup(key);
+	if (!(repl->key = fl_strdup(key))) {
+		node_free(repl);
+		return FL_ENOMEM;
+	}
 	struct fl_node **pp = &map->child;
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = repl;
+	return FL_OK;
 }
 
 /* The top-level key or component name closest to word, for a hint. */
@@ -343,8 +350,9 @@ int fl_doc_set(struct fl_doc *d, const char *assignment, struct fl_err *e)
 			fy_document_destroy(doc);
 		if (repl) {
 			strip_positions(repl);
-			graft(holder, child_named(holder, last), repl, last);
-			rc = FL_OK;
+			rc = graft(holder, child_named(holder, last), repl, last);
+			if (rc)
+				fl_fail(e, rc, "out of memory");
 		} else {
 			rc = e->code ? e->code : fl_fail(e, FL_ENOMEM, "out of memory");
 		}

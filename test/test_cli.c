@@ -1,0 +1,568 @@
+/*
+ * test_cli.c - the faultline command end to end: exit codes, messages, JSON output.
+ *
+ * Runs the binary named by $FAULTLINE (set by `make test` / `make check`) from the repository
+ * root, with stdout and stderr captured in temp files. Every run is small: base.yaml or a
+ * four-component scenario.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BASE "scenarios/active-active/base.yaml"
+
+struct run {
+	int code;  /* exit code, or -1 if it did not exit normally */
+	char *out; /* stdout */
+	char *err; /* stderr */
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "cannot read %s", path);
+	size_t cap = 4096, len = 0, got;
+	char *p = malloc(cap);
+	cr_assert_not_null(p);
+	while ((got = fread(p + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			cap *= 2;
+			p = realloc(p, cap);
+			cr_assert_not_null(p);
+		}
+	}
+	fclose(f);
+	p[len] = '\0';
+	return p;
+}
+
+static void temp_path(char path[64], const char *what)
+{
+	snprintf(path, 64, "/tmp/fl-cli-%s-XXXXXX", what);
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fputs(text, f) >= 0, 1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static const char *faultline(void)
+{
+	const char *f = getenv("FAULTLINE");
+	if (!f || !*f)
+		cr_skip_test("FAULTLINE is not set (run through make test)");
+	return f;
+}
+
+/* Runs `$FAULTLINE args` through the shell; args is shell text (quote what needs it). */
+static struct run run(const char *args)
+{
+	char out[64], err[64], cmd[4096];
+	temp_path(out, "out");
+	temp_path(err, "err");
+	snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s' </dev/null", faultline(), args, out, err);
+	int st = system(cmd);
+	cr_assert_neq(st, -1, "system() failed");
+	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
+	unlink(out);
+	unlink(err);
+	cr_log_info("faultline %s -> %d", args, r.code);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void assert_code(const struct run *r, int code)
+{
+	cr_assert_eq(r->code, code, "exit code %d, expected %d\n--- stdout:\n%.2000s\n--- stderr:\n%.2000s",
+		     r->code, code, r->out, r->err);
+}
+
+static void assert_has(const char *text, const char *want, const char *where)
+{
+	cr_assert_not_null(strstr(text, want), "%s should contain '%s':\n%.3000s", where, want, text);
+}
+
+/* --- a small JSON validator (RFC 8259 syntax, no semantics) ------------------------------ */
+
+static void json_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
+		(*p)++;
+}
+
+static int json_value(const char **p, int depth);
+
+static int json_string(const char **p)
+{
+	if (**p != '"')
+		return 0;
+	for ((*p)++; **p != '"'; (*p)++) {
+		unsigned char c = (unsigned char)**p;
+		if (c < 0x20)
+			return 0; /* also catches the end of the text */
+		if (c == '\\') {
+			(*p)++;
+			if (**p == 'u') {
+				for (int i = 0; i < 4; i++) {
+					(*p)++;
+					if (!strchr("0123456789abcdefABCDEF", **p) || !**p)
+						return 0;
+				}
+			} else if (!**p || !strchr("\"\\/bfnrt", **p)) {
+				return 0;
+			}
+		}
+	}
+	(*p)++;
+	return 1;
+}
+
+static int json_number(const char **p)
+{
+	const char *s = *p;
+	if (**p == '-')
+		(*p)++;
+	if (**p == '0')
+		(*p)++;
+	else if (**p >= '1' && **p <= '9')
+		while (**p >= '0' && **p <= '9')
+			(*p)++;
+	else
+		return 0;
+	if (**p == '.') {
+		(*p)++;
+		if (!(**p >= '0' && **p <= '9'))
+			return 0;
+		while (**p >= '0' && **p <= '9')
+			(*p)++;
+	}
+	if (**p == 'e' || **p == 'E') {
+		(*p)++;
+		if (**p == '+' || **p == '-')
+			(*p)++;
+		if (!(**p >= '0' && **p <= '9'))
+			return 0;
+		while (**p >= '0' && **p <= '9')
+			(*p)++;
+	}
+	return *p > s;
+}
+
+static int json_word(const char **p, const char *w)
+{
+	size_t n = strlen(w);
+	if (strncmp(*p, w, n))
+		return 0;
+	*p += n;
+	return 1;
+}
+
+static int json_container(const char **p, int depth, char close, int object)
+{
+	(*p)++;
+	json_ws(p);
+	if (**p == close)
+		return (*p)++, 1;
+	for (;;) {
+		json_ws(p);
+		if (object) {
+			if (!json_string(p))
+				return 0;
+			json_ws(p);
+			if (**p != ':')
+				return 0;
+			(*p)++;
+		}
+		if (!json_value(p, depth + 1))
+			return 0;
+		json_ws(p);
+		if (**p == close)
+			return (*p)++, 1;
+		if (**p != ',')
+			return 0;
+		(*p)++;
+	}
+}
+
+static int json_value(const char **p, int depth)
+{
+	if (depth > 200)
+		return 0;
+	json_ws(p);
+	switch (**p) {
+	case '{': return json_container(p, depth, '}', 1);
+	case '[': return json_container(p, depth, ']', 0);
+	case '"': return json_string(p);
+	case 't': return json_word(p, "true");
+	case 'f': return json_word(p, "false");
+	case 'n': return json_word(p, "null");
+	default: return json_number(p);
+	}
+}
+
+/* 1 if text is exactly one JSON value (with surrounding white space). */
+static int json_valid(const char *text)
+{
+	const char *p = text;
+	if (!json_value(&p, 0))
+		return 0;
+	json_ws(&p);
+	return *p == '\0';
+}
+
+Test(cli, json_validator_self_check)
+{
+	/* The validator must reject what is not JSON, or the JSON tests prove nothing. */
+	cr_assert(json_valid("{\"a\": [1, -2.5e3, true, false, null, \"x\\n\\u00e9\"], \"b\": {}}"));
+	cr_assert(json_valid(" [] \n"));
+	cr_assert_not(json_valid("{\"a\": 1,}"));
+	cr_assert_not(json_valid("{\"a\" 1}"));
+	cr_assert_not(json_valid("[1, 2"));
+	cr_assert_not(json_valid("{\"a\": 01}"));
+	cr_assert_not(json_valid("{\"a\": \"x}"));
+	cr_assert_not(json_valid("{} {}"));
+	cr_assert_not(json_valid("{a: 1}"));
+	cr_assert_not(json_valid(""));
+}
+
+/* --- scenarios --------------------------------------------------------------------------- */
+
+static const char small_scenario[] = "name: cli small\n"
+				     "regions: 1\n"
+				     "records: {batches: 1, per_batch: 1}\n"
+				     "components:\n"
+				     "  source: {kind: source, dns: dns}\n"
+				     "  dns: {kind: dns, targets: queue}\n"
+				     "  queue: {kind: queue}\n"
+				     "  destination: {kind: destination, dns: dns}\n"
+				     "script:\n"
+				     "  - publish: 1\n"
+				     "  - await: destination.received >= 1\n"
+				     "specs: [delivery, no-duplicates, ordering]\n";
+
+/* The verdict line of spec name in a report ("  delivery       holds ..."). */
+static void assert_verdict(const char *out, const char *name, const char *verdict)
+{
+	char line[128];
+	const char *p = out;
+	size_t n = strlen(name);
+	while ((p = strstr(p, name))) {
+		if (p >= out + 2 && p[-1] == ' ' && p[-2] == ' ' && p[n] == ' ' &&
+		    (p == out + 2 || p[-3] == '\n')) {
+			const char *eol = strchr(p, '\n');
+			size_t len = eol ? (size_t)(eol - p) : strlen(p);
+			snprintf(line, sizeof line, "%.*s", (int)len, p);
+			const char *v = line + n;
+			while (*v == ' ')
+				v++;
+			cr_assert_eq(strncmp(v, verdict, strlen(verdict)), 0,
+				     "verdict of %s: '%s', expected %s", name, line, verdict);
+			return;
+		}
+		p += n;
+	}
+	cr_assert_fail("no verdict line for %s in:\n%s", name, out);
+}
+
+Test(cli, broken_scenario_exits_2_with_position)
+{
+	const char *bad = "name: broken\n"
+			  "regions: 1\n"
+			  "records: {batches: 1, per_batch: 1}\n"
+			  "components:\n"
+			  "  source: {kind: source, dns: dns}\n"
+			  "  dns: {kind: dns, targets: queue}\n"
+			  "  queue: {kind: queu}\n"
+			  "  destination: {kind: destination, dns: dns}\n";
+	char path[64], args[256], want[160];
+	temp_path(path, "scn");
+	write_file(path, bad);
+	snprintf(args, sizeof args, "check '%s'", path);
+	struct run r = run(args);
+	unlink(path);
+	assert_code(&r, 2);
+	snprintf(want, sizeof want,
+		 "%s:7:17: unknown component kind 'queu' (did you mean 'queue'?)\n", path);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_str_eq(r.out, "", "nothing on stdout for a bad scenario");
+	run_free(&r);
+}
+
+Test(cli, missing_scenario_file_exits_2)
+{
+	struct run r = run("check /nonexistent/fl-none.yaml");
+	assert_code(&r, 2);
+	assert_has(r.err, "/nonexistent/fl-none.yaml: cannot open the scenario file", "stderr");
+	run_free(&r);
+}
+
+Test(cli, set_and_spec_errors_exit_2)
+{
+	struct run r = run("check " BASE " --set nosuch.x=1");
+	assert_code(&r, 2);
+	assert_has(r.err, "--set nosuch.x=1: 'nosuch' is not a section or component", "stderr");
+	run_free(&r);
+	r = run("check " BASE " --spec delivry");
+	assert_code(&r, 2);
+	assert_has(r.err, "--spec delivry: unknown spec (did you mean 'delivery'?)", "stderr");
+	run_free(&r);
+}
+
+/* --- usage ------------------------------------------------------------------------------- */
+
+Test(cli, unknown_option_exits_2)
+{
+	struct run r = run("check " BASE " --bogus");
+	assert_code(&r, 2);
+	assert_has(r.err, "unknown option or missing value: --bogus", "stderr");
+	assert_has(r.err, "--help", "stderr");
+	cr_assert_str_eq(r.out, "");
+	run_free(&r);
+}
+
+Test(cli, unknown_command_exits_2)
+{
+	struct run r = run("chekc " BASE);
+	assert_code(&r, 2);
+	assert_has(r.err, "unknown command 'chekc'", "stderr");
+	run_free(&r);
+}
+
+Test(cli, missing_file_argument_exits_2)
+{
+	struct run r = run("check");
+	assert_code(&r, 2);
+	assert_has(r.err, "check needs one scenario FILE", "stderr");
+	run_free(&r);
+	r = run("check --quiet");
+	assert_code(&r, 2);
+	assert_has(r.err, "check needs one scenario FILE", "stderr");
+	run_free(&r);
+	r = run("check " BASE " extra.yaml");
+	assert_code(&r, 2);
+	assert_has(r.err, "also got 'extra.yaml'", "stderr");
+	run_free(&r);
+	r = run("");
+	assert_code(&r, 2);
+	assert_has(r.err, "usage: faultline check FILE", "stderr");
+	run_free(&r);
+}
+
+Test(cli, bad_search_value_exits_2)
+{
+	struct run r = run("check " BASE " --search bfx");
+	assert_code(&r, 2);
+	assert_has(r.err, "--search bfx: choose bfs, dfs or random", "stderr");
+	run_free(&r);
+	r = run("check " BASE " --search");
+	assert_code(&r, 2);
+	assert_has(r.err, "missing value: --search", "stderr");
+	run_free(&r);
+}
+
+Test(cli, bad_max_memory_exits_2)
+{
+	static const char *const bad[] = {"lots", "0", "-1G", "2X", "1.5GiB"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char args[128], want[96];
+		snprintf(args, sizeof args, "check " BASE " --max-memory '%s'", bad[i]);
+		snprintf(want, sizeof want, "--max-memory %s: give a size", bad[i]);
+		struct run r = run(args);
+		assert_code(&r, 2);
+		assert_has(r.err, want, "stderr");
+		cr_assert_str_eq(r.out, "", "no search is run");
+		run_free(&r);
+	}
+}
+
+Test(cli, bad_counts_exit_2)
+{
+	struct run r = run("check " BASE " --max-states 1.5");
+	assert_code(&r, 2);
+	assert_has(r.err, "'1.5' is not a positive whole number", "stderr");
+	run_free(&r);
+	r = run("check " BASE " --time-limit never");
+	assert_code(&r, 2);
+	assert_has(r.err, "--time-limit never", "stderr");
+	run_free(&r);
+}
+
+Test(cli, help_exits_0)
+{
+	struct run r = run("--help");
+	assert_code(&r, 0);
+	assert_has(r.out, "usage: faultline check FILE [options]", "stdout");
+	assert_has(r.out, "--max-memory SIZE", "stdout");
+	assert_has(r.out, "exit codes: 0", "stdout");
+	cr_assert_str_eq(r.err, "");
+	run_free(&r);
+	r = run("check --help");
+	assert_code(&r, 0);
+	assert_has(r.out, "usage: faultline check FILE", "stdout");
+	run_free(&r);
+	r = run("--version");
+	assert_code(&r, 0);
+	assert_has(r.out, "faultline ", "stdout");
+	run_free(&r);
+}
+
+/* --- verdicts and exit codes ------------------------------------------------------------- */
+
+Test(cli, small_scenario_holds_exits_0)
+{
+	char path[64], args[128];
+	temp_path(path, "small");
+	write_file(path, small_scenario);
+	snprintf(args, sizeof args, "check '%s'", path);
+	struct run r = run(args);
+	unlink(path);
+	assert_code(&r, 0);
+	assert_has(r.out, "scenario: cli small", "stdout");
+	assert_has(r.out, "1 region, 1 record in 1 batch", "stdout");
+	assert_verdict(r.out, "delivery", "holds");
+	assert_verdict(r.out, "no-duplicates", "holds");
+	assert_verdict(r.out, "ordering", "holds");
+	cr_assert_null(strstr(r.out, "correctness"), "correctness is not listed, so not reported");
+	cr_assert_null(strstr(r.out, "violated"));
+	assert_has(r.out, "Search: complete", "stdout");
+	run_free(&r);
+}
+
+Test(cli, violated_spec_exits_1)
+{
+	struct run r = run("check " BASE " --set 'inbound.order=[remove,write,publish]'");
+	assert_code(&r, 1);
+	assert_has(r.out, "correctness violated: ", "stdout");
+	assert_has(r.out, "Counterexample for correctness", "stdout");
+	assert_verdict(r.out, "correctness", "VIOLATED");
+	assert_verdict(r.out, "delivery", "holds");
+	run_free(&r);
+	/* --quiet keeps the verdicts and drops the trace. */
+	r = run("check " BASE " --quiet --set 'inbound.order=[remove,write,publish]'");
+	assert_code(&r, 1);
+	assert_has(r.out, "correctness violated: ", "stdout");
+	cr_assert_null(strstr(r.out, "Counterexample"), "--quiet prints no trace");
+	run_free(&r);
+}
+
+Test(cli, state_limit_exits_3)
+{
+	struct run r = run("check " BASE " --max-states 10");
+	assert_code(&r, 3);
+	assert_has(r.out, "incomplete", "stdout");
+	assert_has(r.out, "--max-states", "stdout");
+	assert_verdict(r.out, "correctness", "unknown");
+	run_free(&r);
+}
+
+/* --- JSON -------------------------------------------------------------------------------- */
+
+Test(cli, json_to_stdout)
+{
+	struct run r = run("check " BASE " --json -");
+	assert_code(&r, 0);
+	cr_assert(json_valid(r.out), "stdout is not valid JSON:\n%.3000s", r.out);
+	cr_assert_eq(r.out[0], '{', "only the JSON goes to stdout");
+	cr_assert_null(strstr(r.out, "Verdicts:"), "no text report with --json -");
+	assert_has(r.out, "\"figures\":", "JSON");
+	assert_has(r.out, "\"states\":", "JSON");
+	assert_has(r.out, "\"complete\":true", "JSON");
+	assert_has(r.out, "\"stop_reason\":null", "JSON");
+	static const char *const specs[] = {"correctness", "delivery", "no-duplicates", "ordering"};
+	for (int i = 0; i < 4; i++) {
+		char want[96];
+		snprintf(want, sizeof want, "{\"name\":\"%s\",\"verdict\":\"holds\"", specs[i]);
+		assert_has(r.out, want, "JSON");
+	}
+	assert_has(r.out, "\"traces\":[]", "JSON");
+	run_free(&r);
+}
+
+Test(cli, json_incomplete)
+{
+	struct run r = run("check " BASE " --max-states 10 --json -");
+	assert_code(&r, 3);
+	cr_assert(json_valid(r.out), "stdout is not valid JSON:\n%.3000s", r.out);
+	assert_has(r.out, "\"complete\":false", "JSON");
+	assert_has(r.out, "\"verdict\":\"unknown\"", "JSON");
+	cr_assert_null(strstr(r.out, "\"stop_reason\":null"), "an incomplete run says why");
+	run_free(&r);
+}
+
+Test(cli, trace_json_file)
+{
+	char path[64], args[256];
+	temp_path(path, "trace");
+	snprintf(args, sizeof args,
+		 "check " BASE " --quiet --set 'inbound.order=[remove,write,publish]' --trace-json '%s'",
+		 path);
+	struct run r = run(args);
+	assert_code(&r, 1);
+	char *j = slurp(path);
+	unlink(path);
+	cr_assert(json_valid(j), "%s is not valid JSON:\n%.3000s", path, j);
+	assert_has(j, "\"traces\":[{", "trace JSON");
+	assert_has(j, "\"spec\":\"correctness\"", "trace JSON");
+	assert_has(j, "\"steps\":[{", "trace JSON");
+	assert_has(j, "\"why\":\"", "trace JSON");
+	cr_assert_null(strstr(j, "\"spec\":\"delivery\""), "only violated specs have traces");
+	free(j);
+	/* The text report still goes to stdout. */
+	assert_has(r.out, "correctness violated: ", "stdout");
+	run_free(&r);
+}
+
+Test(cli, trace_json_without_violation_is_empty)
+{
+	char scn[64], path[64], args[256];
+	temp_path(scn, "small");
+	write_file(scn, small_scenario);
+	temp_path(path, "trace");
+	snprintf(args, sizeof args, "check '%s' --trace-json '%s' --json '%s.all'", scn, path, path);
+	struct run r = run(args);
+	unlink(scn);
+	assert_code(&r, 0);
+	char *j = slurp(path);
+	cr_assert(json_valid(j), "%.3000s", j);
+	assert_has(j, "\"traces\":[]", "trace JSON");
+	free(j);
+	char all[80];
+	snprintf(all, sizeof all, "%s.all", path);
+	j = slurp(all);
+	cr_assert(json_valid(j), "%.3000s", j);
+	assert_has(j, "\"scenario\":\"cli small\"", "JSON");
+	free(j);
+	unlink(path);
+	unlink(all);
+	/* The text report is still printed when the JSON goes to a file. */
+	assert_has(r.out, "Verdicts:", "stdout");
+	run_free(&r);
+}
+
+Test(cli, unwritable_json_exits_2)
+{
+	char scn[64], args[256];
+	temp_path(scn, "small");
+	write_file(scn, small_scenario);
+	snprintf(args, sizeof args, "check '%s' --json /nonexistent/dir/out.json", scn);
+	struct run r = run(args);
+	unlink(scn);
+	assert_code(&r, 2);
+	assert_has(r.err, "cannot write /nonexistent/dir/out.json", "stderr");
+	run_free(&r);
+}
