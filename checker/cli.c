@@ -50,7 +50,7 @@ static void usage(FILE *f)
 	      "  --time-limit T       stop (incomplete) after T seconds (or 90s, 5m, 1h)\n"
 	      "  --json FILE          write the whole result as JSON ('-' for stdout)\n"
 	      "  --trace-json FILE    write the counterexamples as JSON\n"
-	      "  --quiet              print verdicts and figures only, no traces\n"
+	      "  --quiet              no counterexample traces (still the verdicts, reasons, figures)\n"
 	      "  --no-progress        no progress line on stderr\n"
 	      "\n"
 	      "exit codes: 0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario,\n"
@@ -405,6 +405,8 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 			printf("\n");
 		}
 	}
+	if (c->quiet && r->violated)
+		printf("\n");
 	print_verdicts(s, r);
 	print_figures(r);
 }

@@ -377,10 +377,7 @@ int fl_doc_errf(struct fl_err *e, const struct fl_node *n, const char *fmt, ...)
 
 struct fl_node *fl_doc_get(const struct fl_node *map, const char *key)
 {
-	struct fl_node *c = child_named(map, key);
-	if (c)
-		c->used = 1;
-	return c;
+	return child_named(map, key);
 }
 
 int fl_doc_len(const struct fl_node *n)

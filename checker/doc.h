@@ -2,8 +2,9 @@
  * doc.h - a scenario document as a small tree of nodes that remember where they came from.
  *
  * The YAML library is used in one place (doc.c) to build this tree; everything else reads the
- * tree through the accessors below, which mark the keys they consume so that a misspelt key is
- * reported as `file:line:column: unknown key 'idempotncy' (did you mean 'idempotency'?)`.
+ * tree through the accessors below. Each map is checked against the keys its reader accepts
+ * (fl_doc_check_keys), so a misspelt key is reported as
+ * `file:line:column: unknown key 'idempotncy' in container 'inbound' (did you mean 'idempotency'?)`.
  * `--set path=value` overrides edit the tree before anything reads it; nodes they create carry
  * the override's text as their origin instead of a file position.
  */
@@ -21,7 +22,6 @@ struct fl_node {
 	const char *origin;   /* file path, or "--set a.b=c" for an override */
 	int line, col;        /* 1-based position of the value; 0 for overrides */
 	int kline, kcol;      /* 1-based position of the key, if any */
-	int used;             /* set when an accessor read this node */
 	struct fl_node *child, *next, *parent;
 };
 
@@ -48,7 +48,7 @@ int fl_doc_set(struct fl_doc *d, const char *assignment, struct fl_err *e);
 int fl_doc_errf(struct fl_err *e, const struct fl_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Child of map with this key (marked used), or NULL. */
+/* Child of map with this key, or NULL. */
 struct fl_node *fl_doc_get(const struct fl_node *map, const char *key);
 
 /* Number of children of a collection. */

@@ -17,8 +17,7 @@ enum {
 	FL_EINPUT = -1,    /* bad scenario, option or usage: exit code 2 */
 	FL_ENOMEM = -2,    /* an allocation failed */
 	FL_EBOUND = -3,    /* a model bound (e.g. a queue's capacity) was exceeded */
-	FL_EINTERNAL = -4, /* the checker broke one of its own invariants: exit code 4 */
-	FL_EIO = -5        /* a file could not be read or written */
+	FL_EINTERNAL = -4  /* the checker broke one of its own invariants: exit code 4 */
 };
 
 /* Process exit codes, as documented in README.md and docs/getting-started.md. */

@@ -109,18 +109,20 @@ static int component_kind(struct loader *L, const struct fl_node *c, const struc
 	if (rc)
 		return rc;
 	const struct fl_node *kn = fl_doc_get(c, "kind");
+	const char *names[64];
+	char list[512] = "";
+	public_kind_names(L, names, 64);
+	for (int i = 0; names[i]; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
 	if (!kn || kn->type != FL_NODE_SCALAR)
-		return fl_doc_errf(L->e, kn ? kn : c, "component '%s' needs 'kind:' (source, dns, queue, "
-						       "container, table or destination)",
-				   c->key);
+		return fl_doc_errf(L->e, kn ? kn : c, "component '%s' needs 'kind:' (one of: %s)", c->key,
+				   list);
 	const struct fl_kind *k = kind_named(L, kn->str);
 	if (!k || k->internal) {
-		const char *names[64];
-		public_kind_names(L, names, 64);
 		const char *hint = fl_suggest(kn->str, names);
 		return hint ? fl_doc_errf(L->e, kn, "unknown component kind '%s' (did you mean '%s'?)",
 					  kn->str, hint)
-			    : fl_doc_errf(L->e, kn, "unknown component kind '%s'", kn->str);
+			    : fl_doc_errf(L->e, kn, "unknown component kind '%s' (kinds: %s)", kn->str, list);
 	}
 	char what[160];
 	snprintf(what, sizeof what, "%s '%s'", k->name, c->key);

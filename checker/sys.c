@@ -70,7 +70,7 @@ static int injected_faults(const struct fl_sys *s, const uint8_t *v, struct fl_s
 	for (int i = 0; i < s->nbudget; i++) {
 		const struct fl_budget_entry *b = &s->budget[i];
 		const struct fl_kind *k = s->inst[b->inst].kind;
-		if (!k->inject || strcmp(k->faults[b->fault], "lost-response") == 0)
+		if (!k->inject || (k->fault_during_call >> b->fault & 1u))
 			continue;
 		int lo = b->farg, hi = b->farg;
 		if (b->farg == FL_ANY && (k->fault_needs_region >> b->fault & 1u)) {
@@ -178,7 +178,6 @@ void fl_sys_step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 		      struct fl_buf *b)
 {
 	const struct fl_inst *in = &s->inst[st->inst];
-	fl_buf_printf(b, "%s: ", in->name);
 	if (st->action == FL_ACT_INJECT) {
 		fl_buf_puts(b, in->kind->faults[st->fault]);
 		if (in->kind->fault_needs_region >> st->fault & 1u)

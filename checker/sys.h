@@ -54,7 +54,7 @@ struct fl_step {
 };
 _Static_assert(sizeof(struct fl_step) == 12, "fl_step must stay padding-free");
 
-/* What a step did, for the spec monitors. Types are defined by the model (model/events.h). */
+/* What a step did, for the spec monitors. Types are defined by the model (model/model.h). */
 struct fl_event {
 	uint8_t type;
 	uint8_t region; /* 0-based, or FL_ANY */
@@ -80,6 +80,9 @@ struct fl_kind {
 	const char *const *keys;     /* configuration keys it accepts (NULL-terminated) */
 	const char *const *faults;   /* fault names it can suffer (NULL-terminated, may be NULL) */
 	unsigned fault_needs_region; /* bit f: fault f concerns one region (farg) */
+	unsigned fault_during_call;  /* bit f: fault f strikes a caller's call (a lost response):
+					the caller's kind offers it as a FAULT step; it is never
+					injected on its own or by a script */
 	const char *const *metrics;  /* names usable in `await` conditions (NULL-terminated) */
 	size_t conf_size;            /* bytes of its configuration struct */
 
@@ -206,7 +209,8 @@ uint32_t fl_sys_at_rest(const struct fl_sys *s, const uint8_t *v, uint32_t activ
 /* Mask of the specs that are checked (not filtered out by --spec). */
 uint32_t fl_sys_checked_mask(const struct fl_sys *s);
 
-/* Human text for step st taken from v: "inbound[1]: writes record 3 to inbound-table ...". */
+/* What step st does from v, for people: "writes record 3 to inbound-table (region 1)"; the
+ * acting instance (s->inst[st->inst].name) is not repeated in the text. */
 void fl_sys_step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
 		      struct fl_buf *b);
 

@@ -107,11 +107,6 @@ int fl_trace_replay(const struct fl_sys *s, const struct fl_trace *t, struct fl_
 	return rc;
 }
 
-static const char *class_tag(const struct fl_step *st)
-{
-	return st->cls == FL_FAULT ? "FAULT" : st->cls == FL_TIMEOUT ? "timeout" : "";
-}
-
 /* Calls fn for each instance whose slice differs between a and b. */
 static void changes(const struct fl_sys *s, const uint8_t *a, const uint8_t *b,
 		    void (*fn)(void *ctx, const char *name, const char *before, const char *after),
@@ -169,12 +164,8 @@ static void print_step(void *ctx, int k, const struct fl_step *st, const char *t
 		       const uint8_t *a, const uint8_t *b)
 {
 	struct print_ctx *p = ctx;
-	const char *tag = class_tag(st);
-	if (*tag)
-		fprintf(p->f, "  %3d. %s %s%s\n", k + 1, st->cls == FL_FAULT ? "!! FAULT" : "(timeout)",
-			text, "");
-	else
-		fprintf(p->f, "  %3d. %s\n", k + 1, text);
+	const char *tag = st->cls == FL_FAULT ? "!! FAULT " : st->cls == FL_TIMEOUT ? "(timeout) " : "";
+	fprintf(p->f, "  %3d. %s%s: %s\n", k + 1, tag, p->s->inst[st->inst].name, text);
 	changes(p->s, a, b, print_change, p->f);
 }
 

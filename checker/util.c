@@ -116,31 +116,29 @@ void fl_buf_fini(struct fl_buf *b)
 	*b = (struct fl_buf){0};
 }
 
+static int min2(int x, int y) { return x < y ? x : y; }
+
+/* Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+ * neighbouring letters each cost one ("tabel" is one edit from "table"). */
 int fl_edit_distance(const char *a, const char *b)
 {
 	enum { MAXL = 64 };
 	size_t la = strlen(a), lb = strlen(b);
 	if (la >= MAXL || lb >= MAXL)
 		return MAXL;
-	int row[MAXL + 1];
+	int d[MAXL + 1][MAXL + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0];
-		row[0] = (int)i;
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			int up = row[j];
-			int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			int best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+			int cost = a[i - 1] != b[j - 1];
+			d[i][j] = min2(min2(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+				d[i][j] = min2(d[i][j], d[i - 2][j - 2] + 1);
 		}
-	}
-	return row[lb];
+	return d[la][lb];
 }
 
 const char *fl_suggest(const char *word, const char *const *cands)

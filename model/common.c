@@ -10,14 +10,6 @@ const struct fl_kind *const fl_kinds[] = {&source_kind,      &dns_kind,    &queu
 					  &container_kind,   &table_kind,  &destination_kind,
 					  &script_kind,      NULL};
 
-const struct fl_kind *fl_kind_find(const char *name)
-{
-	for (int i = 0; fl_kinds[i]; i++)
-		if (strcmp(fl_kinds[i]->name, name) == 0)
-			return fl_kinds[i];
-	return NULL;
-}
-
 int model_bit(const uint8_t *bits, int rec)
 {
 	return bits[(rec - 1) >> 3] >> ((rec - 1) & 7) & 1;

@@ -177,15 +177,14 @@ static void recover(const struct fl_sys *s, uint8_t *v, int self, struct fl_even
 
 static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
 {
-	const char *sep = "";
-	fl_buf_puts(b, "routes to region");
+	const char *sep = "routes to region";
 	for (int r = 0; r < s->nregions; r++)
 		if (serves(s, v, self, r)) {
 			fl_buf_printf(b, "%s %d", sep, fl_region_label(r));
 			sep = ",";
 		}
-	if (!*sep)
-		fl_buf_puts(b, " none");
+	if (*sep != ',')
+		fl_buf_puts(b, "routes nowhere");
 	for (int r = 0; r < s->nregions; r++)
 		if (offline(s, v, self)[r] != FL_UP)
 			fl_buf_printf(b, "; region %d offline", fl_region_label(r));

@@ -24,9 +24,8 @@ enum {
 	EV_DELIVER      /* the destination received rec (other = 1 if it had received it before) */
 };
 
-/* Kind table, NULL-terminated (model/kinds.c). */
+/* Kind table, NULL-terminated (model/common.c). */
 extern const struct fl_kind *const fl_kinds[];
-const struct fl_kind *fl_kind_find(const char *name);
 
 extern const struct fl_kind queue_kind, container_kind, table_kind, dns_kind, source_kind,
 	destination_kind, script_kind;

@@ -176,6 +176,7 @@ const struct fl_kind queue_kind = {
 	.per_region = 1,
 	.keys = keys,
 	.faults = faults,
+	.fault_during_call = 1u << F_LOST,
 	.metrics = metrics,
 	.conf_size = sizeof(struct queue_conf),
 	.configure = configure,

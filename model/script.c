@@ -168,26 +168,28 @@ static int parse_fault(struct fl_sys *s, const struct fl_node *n, struct phase *
 	} else if (r >= 1) {
 		p->farg = (int)r - 1;
 	}
+	if (!k->recover || !k->faults)
+		return fl_doc_errf(e, comp, "a %s cannot fail, so it cannot be %s", k->name,
+				   p->type == P_RECOVER ? "recovered" : "failed");
 	if (p->type == P_RECOVER) {
 		snprintf(p->text, sizeof p->text, "recover %s", p->ninst > 1 ? s->inst[p->inst].comp
 										  : s->inst[p->inst].name);
 		return FL_OK;
 	}
-	if (!k->faults)
-		return fl_doc_errf(e, comp, "a %s cannot be failed", k->name);
 	p->fault = 0;
 	if (fault && (rc = fl_doc_enum(fault, k->faults, &p->fault, e)))
 		return rc;
-	if (strcmp(k->faults[p->fault], "lost-response") == 0)
-		return fl_doc_errf(e, fault, "a lost response happens during a call; put it in the "
-					     "faults budget instead");
+	if (k->fault_during_call >> p->fault & 1u)
+		return fl_doc_errf(e, fault, "a %s happens during a call; put it in the faults budget "
+					     "instead",
+				   k->faults[p->fault]);
 	if (per_region && p->ninst > 1)
 		return fl_doc_errf(e, comp, "say which region: %s[1]", s->inst[p->inst].comp);
 	if ((k->fault_needs_region >> p->fault & 1u) && p->farg == FL_ANY)
 		return fl_doc_errf(e, comp, "%s of %s needs a region: add region: 1", k->faults[p->fault],
 				   s->inst[p->inst].comp);
 	snprintf(p->text, sizeof p->text, "fail %s: %s", s->inst[p->inst].name, k->faults[p->fault]);
-	if (p->farg != FL_ANY && s->inst[p->inst].region < 0)
+	if (p->farg != FL_ANY && (k->fault_needs_region >> p->fault & 1u))
 		snprintf(p->text + strlen(p->text), sizeof p->text - strlen(p->text), " (region %d)",
 			 p->farg + 1);
 	return FL_OK;
@@ -332,7 +334,7 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 	const struct script_conf *c = conf(s, self);
 	int at = *pc(s, v, self);
 	if (at >= c->nphase)
-		fl_buf_printf(b, "finished (%d phases)", c->nphase);
+		fl_buf_printf(b, "finished (%d phase%s)", c->nphase, c->nphase == 1 ? "" : "s");
 	else
 		fl_buf_printf(b, "at phase %d of %d: %s", at + 1, c->nphase, c->ph[at].text);
 }

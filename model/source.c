@@ -5,7 +5,9 @@
  * When a send is rejected it either keeps trying the same record (`on_reject: retry`, default:
  * a failed attempt changes nothing, so the source in effect waits for the route to heal) or
  * gives up on the rest of the batch (`stop`, the P model; a later `publish` of the same batch
- * resumes from the rejected record). A record counts as published once a queue accepted it.
+ * resumes from the rejected record). A record counts as published once a queue accepted it;
+ * records are published strictly in id order, so `publish: b` first publishes whatever earlier
+ * records are still unpublished, then batch b: records 1..next are exactly the published ones.
  *
  * State: struct source_state.
  */
@@ -39,9 +41,6 @@ static const struct source_conf *conf(const struct fl_sys *s, int i) { return s-
 void source_publish_batch(const struct fl_sys *s, uint8_t *v, int src, int batch)
 {
 	struct source_state *x = st_of(s, v, src);
-	int start = s->batch_end[batch - 1];
-	if (x->next < start)
-		x->next = (uint8_t)start;
 	x->limit = (uint8_t)s->batch_end[batch];
 	x->mode = x->next < x->limit ? PUBLISHING : IDLE;
 }

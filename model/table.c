@@ -263,6 +263,7 @@ const struct fl_kind table_kind = {
 	.keys = keys,
 	.faults = faults,
 	.fault_needs_region = 1u << F_REPLICA,
+	.fault_during_call = 1u << F_LOST,
 	.metrics = metrics,
 	.conf_size = sizeof(struct table_conf),
 	.configure = configure,

@@ -14,6 +14,5 @@ extern const struct fl_spec_kind spec_correctness_kind, spec_delivery_kind,
 
 /* Spec table, NULL-terminated, in the order verdicts are printed. */
 extern const struct fl_spec_kind *const fl_spec_kinds[];
-const struct fl_spec_kind *fl_spec_find(const char *name);
 
 #endif

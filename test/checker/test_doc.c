@@ -124,7 +124,6 @@ Test(doc, tree_and_positions)
 	cr_assert_str_eq(name->key, "name");
 	cr_assert_str_eq(name->origin, path);
 	assert_pos(name, 1, 7, 1, 1);
-	cr_assert_eq(name->used, 1, "fl_doc_get marks the node used");
 	cr_assert_eq(fl_doc_get(root, "missing"), NULL);
 
 	struct fl_node *records = fl_doc_get(root, "records");
