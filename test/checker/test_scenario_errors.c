@@ -531,3 +531,10 @@ Test(scenario_errors, allocation_failures_with_new_key)
 	struct fl_scn_opts o = {.sets = sets, .nsets = 1};
 	load_with_failures(&o, 0);
 }
+
+/* Regression: recover on a kind without faults used to call a NULL callback during the search. */
+Test(scenario_errors, recover_on_a_kind_without_faults)
+{
+	expect_error("  - publish: 1\n", "  - publish: 1\n  - recover: source\n", "source\n  - await", 0,
+		     "a source cannot fail, so it cannot be recovered");
+}
