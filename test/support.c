@@ -8,7 +8,21 @@
 
 #include <criterion/criterion.h>
 #include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FL_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FL_TEST_LSAN 1
+#endif
+#endif
+#ifdef FL_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 void fl_test_check(const char *path, const char *const *sets, const struct fl_search_opts *opts,
 		   struct fl_test_run *out)
@@ -72,5 +86,42 @@ struct fl_test_path *fl_test_scenarios(size_t *n)
 		snprintf(p[i].path, sizeof p[i].path, "%s", g.gl_pathv[i]);
 	*n = p ? g.gl_pathc : 0;
 	globfree(&g);
+	return p;
+}
+
+void fl_test_no_leaks(void)
+{
+#ifdef FL_TEST_LSAN
+	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found leaks (report above)");
+#endif
+}
+
+void fl_test_write_temp(const char *text, char path[64])
+{
+	snprintf(path, 64, "/tmp/fl-test-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0, "mkstemp failed");
+	size_t len = strlen(text);
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+char *fl_test_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "cannot read %s", path);
+	size_t cap = 4096, len = 0, got;
+	char *p = malloc(cap);
+	cr_assert_not_null(p);
+	while ((got = fread(p + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			cap *= 2;
+			p = realloc(p, cap);
+			cr_assert_not_null(p);
+		}
+	}
+	fclose(f);
+	p[len] = '\0';
 	return p;
 }

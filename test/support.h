@@ -35,4 +35,14 @@ struct fl_test_path {
 };
 struct fl_test_path *fl_test_scenarios(size_t *n);
 
+/* Under ASan, fails the test if LeakSanitizer finds a leak now (Criterion would count a test
+ * as passed even when LeakSanitizer reports at the worker's exit). A no-op otherwise. */
+void fl_test_no_leaks(void);
+
+/* Writes text to a new file under /tmp; path receives its name. The caller unlinks it. */
+void fl_test_write_temp(const char *text, char path[64]);
+
+/* The whole file as a NUL-terminated string (malloc'd; the caller frees it). */
+char *fl_test_read_file(const char *path);
+
 #endif

@@ -5,6 +5,8 @@
  * root, with stdout and stderr captured in temp files. Every run is small: base.yaml or a
  * four-component scenario.
  */
+#include "support.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,26 +21,6 @@ struct run {
 	char *out; /* stdout */
 	char *err; /* stderr */
 };
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "cannot read %s", path);
-	size_t cap = 4096, len = 0, got;
-	char *p = malloc(cap);
-	cr_assert_not_null(p);
-	while ((got = fread(p + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (len + 1 == cap) {
-			cap *= 2;
-			p = realloc(p, cap);
-			cr_assert_not_null(p);
-		}
-	}
-	fclose(f);
-	p[len] = '\0';
-	return p;
-}
 
 static void temp_path(char path[64], const char *what)
 {
@@ -73,7 +55,7 @@ static struct run run(const char *args)
 	snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s' </dev/null", faultline(), args, out, err);
 	int st = system(cmd);
 	cr_assert_neq(st, -1, "system() failed");
-	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
+	struct run r = {WIFEXITED(st) ? WEXITSTATUS(st) : -1, fl_test_read_file(out), fl_test_read_file(err)};
 	unlink(out);
 	unlink(err);
 	cr_log_info("faultline %s -> %d", args, r.code);
@@ -513,7 +495,7 @@ Test(cli, trace_json_file)
 		 path);
 	struct run r = run(args);
 	assert_code(&r, 1);
-	char *j = slurp(path);
+	char *j = fl_test_read_file(path);
 	unlink(path);
 	cr_assert(json_valid(j), "%s is not valid JSON:\n%.3000s", path, j);
 	assert_has(j, "\"traces\":[{", "trace JSON");
@@ -537,13 +519,13 @@ Test(cli, trace_json_without_violation_is_empty)
 	struct run r = run(args);
 	unlink(scn);
 	assert_code(&r, 0);
-	char *j = slurp(path);
+	char *j = fl_test_read_file(path);
 	cr_assert(json_valid(j), "%.3000s", j);
 	assert_has(j, "\"traces\":[]", "trace JSON");
 	free(j);
 	char all[80];
 	snprintf(all, sizeof all, "%s.all", path);
-	j = slurp(all);
+	j = fl_test_read_file(all);
 	cr_assert(json_valid(j), "%.3000s", j);
 	assert_has(j, "\"scenario\":\"cli small\"", "JSON");
 	free(j);

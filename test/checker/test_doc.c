@@ -7,47 +7,18 @@
 #include "../../checker/doc.h"
 #include "../../checker/fl.h"
 
+#include "../support.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Under ASan, LeakSanitizer checks the heap in-process: Criterion counts a test as passed even
- * when LSan reports a leak at the worker's exit, so the tests ask for a leak check themselves. */
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_LSAN 1
-#endif
-#endif
-#ifdef FL_TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-static void assert_no_leaks(void)
-{
-#ifdef FL_TEST_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found leaks (report above)");
-#endif
-}
-
-/* Writes text to a new file under /tmp; path receives its name. */
-static void write_temp(const char *text, char path[64])
-{
-	snprintf(path, 64, "/tmp/fl-doc-test-XXXXXX");
-	int fd = mkstemp(path);
-	cr_assert_geq(fd, 0, "mkstemp failed");
-	size_t len = strlen(text);
-	cr_assert_eq(write(fd, text, len), (ssize_t)len);
-	close(fd);
-}
-
 /* Loads text through a temp file; the file is removed again. */
 static int load_text(const char *text, struct fl_doc *d, struct fl_err *e, char path[64])
 {
-	write_temp(text, path);
+	fl_test_write_temp(text, path);
 	int rc = fl_doc_load(d, path, e);
 	unlink(path);
 	return rc;
@@ -178,7 +149,7 @@ Test(doc, tree_and_positions)
 	assert_pos(fl_doc_get(inbound, "idempotency"), 15, 43, 15, 30);
 	fl_doc_free(&d);
 	cr_assert_null(d.root);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 /* Checks e.msg is exactly "<path>:<line>:<col>: <rest...>" and that rest contains want. */
@@ -588,7 +559,7 @@ static void bad_set(const char *assignment, const char *want)
 	cr_assert_str_eq(fl_doc_get(fl_doc_get(d.root, "records"), "per_batch")->str, "1");
 	check_tree(d.root);
 	fl_doc_free(&d);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 Test(doc, set_bad_paths)
@@ -633,7 +604,7 @@ static void fingerprint(const struct fl_node *n, struct fl_buf *b)
 static long load_with_failures(const char *text, int strict)
 {
 	char path[64];
-	write_temp(text, path);
+	fl_test_write_temp(text, path);
 	struct fl_doc d;
 	struct fl_err e = {0};
 	cr_assert_eq(fl_doc_load(&d, path, &e), FL_OK, "%s", e.msg);
@@ -665,7 +636,7 @@ static long load_with_failures(const char *text, int strict)
 	unlink(path);
 	fl_buf_fini(&want);
 	cr_assert_eq(rc, FL_OK, "never succeeded");
-	assert_no_leaks();
+	fl_test_no_leaks();
 	return n - 1;
 }
 
@@ -724,7 +695,7 @@ static void set_with_failures(const char *assignment, const char *comp, const ch
 	}
 	cr_assert_eq(rc, FL_OK);
 	cr_assert_gt(n, 3);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 Test(doc, set_replace_allocation_failures)

@@ -11,6 +11,8 @@
 #include "../../model/model.h"
 #include "../../specs/specs.h"
 
+#include "../support.h"
+
 #include <criterion/criterion.h>
 #include <glob.h>
 #include <stdio.h>
@@ -18,48 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Under ASan, LeakSanitizer checks the heap in-process: Criterion counts a test as passed even
- * when LSan reports a leak at the worker's exit, so the tests ask for a leak check themselves. */
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_LSAN 1
-#endif
-#endif
-#ifdef FL_TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-static void assert_no_leaks(void)
-{
-#ifdef FL_TEST_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found leaks (report above)");
-#endif
-}
-
 #define BASE "scenarios/active-active/base.yaml"
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "cannot open %s (run the tests from the repository root)", path);
-	size_t cap = 4096, len = 0;
-	char *p = malloc(cap);
-	cr_assert_not_null(p);
-	size_t got;
-	while ((got = fread(p + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (cap - len - 1 == 0) {
-			cap *= 2;
-			p = realloc(p, cap);
-			cr_assert_not_null(p);
-		}
-	}
-	fclose(f);
-	p[len] = '\0';
-	return p;
-}
 
 /* Occurrences of needle in text. */
 static int count_of(const char *text, const char *needle)
@@ -73,7 +34,7 @@ static int count_of(const char *text, const char *needle)
 /* base.yaml with the first occurrence of `from` replaced by `to` (malloc'd). */
 static char *edited(const char *from, const char *to)
 {
-	char *base = read_all(BASE);
+	char *base = fl_test_read_file(BASE);
 	cr_assert_geq(count_of(base, from), 1, "'%s' should occur in " BASE, from);
 	char *at = strstr(base, from);
 	size_t pre = (size_t)(at - base), flen = strlen(from), tlen = strlen(to);
@@ -101,16 +62,6 @@ static void position_of(const char *text, const char *needle, int offset, int *l
 	*col = (int)(at - bol) + 1 + offset;
 }
 
-static void write_temp(const char *text, char path[64])
-{
-	snprintf(path, 64, "/tmp/fl-scn-test-XXXXXX");
-	int fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	size_t len = strlen(text);
-	cr_assert_eq(write(fd, text, len), (ssize_t)len);
-	close(fd);
-}
-
 static int load(const char *path, const struct fl_scn_opts *o, struct fl_sys *s, struct fl_err *e)
 {
 	return fl_scn_load(path, o, fl_kinds, fl_spec_kinds, s, e);
@@ -136,7 +87,7 @@ static void expect_error(const char *from, const char *to, const char *needle, i
 	char *text = edited(from, to), path[64], prefix[128];
 	int line, col;
 	position_of(text, needle, offset, &line, &col);
-	write_temp(text, path);
+	fl_test_write_temp(text, path);
 	struct fl_sys s;
 	struct fl_err e = {0};
 	int rc = load(path, NULL, &s, &e);
@@ -150,7 +101,7 @@ static void expect_error(const char *from, const char *to, const char *needle, i
 	cr_assert_null(strchr(e.msg, '\n'));
 	assert_freed(&s);
 	free(text);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 /* Loads base.yaml itself with options, expecting FL_EINPUT and exactly the message want
@@ -165,7 +116,7 @@ static void expect_opts_error(const struct fl_scn_opts *o, const char *want_msg,
 	cr_assert_eq(rc, FL_EINPUT, "got %d (%s)", rc, e.msg);
 	cr_assert_str_eq(e.msg, want);
 	assert_freed(&s);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 /* --- the cases the brief lists ----------------------------------------------------------- */
@@ -400,7 +351,7 @@ Test(scenario_errors, base_loads)
 	fl_sys_free(&s);
 	assert_freed(&s);
 	cr_assert_eq(s.width, 0);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 Test(scenario_errors, options_are_applied)
@@ -436,7 +387,7 @@ Test(scenario_errors, every_shipped_scenario_loads)
 		fl_sys_free(&s);
 	}
 	globfree(&g);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 /* --- allocation failures ----------------------------------------------------------------- */
@@ -495,7 +446,7 @@ static void load_with_failures(const struct fl_scn_opts *o, int strict)
 	cr_assert_eq(rc, FL_OK, "never succeeded");
 	cr_assert_gt(n, ndoc + 40, "the system build's allocations were not all failed (%ld)", n);
 	fl_sys_free(&ref);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 Test(scenario_errors, allocation_failures)

@@ -10,29 +10,11 @@
 #include "../../checker/fl.h"
 #include "../../checker/store.h"
 
+#include "../support.h"
+
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Under ASan, LeakSanitizer checks the heap in-process: Criterion counts a test as passed even
- * when LSan reports a leak at the worker's exit, so the tests ask for a leak check themselves. */
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_LSAN 1
-#endif
-#endif
-#ifdef FL_TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-static void assert_no_leaks(void)
-{
-#ifdef FL_TEST_LSAN
-	cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "LeakSanitizer found leaks (report above)");
-#endif
-}
 
 /* The initial sizes store.c starts from (not exported); used only to check growth happened. */
 #define STORE_INITIAL_STATES 1024u
@@ -213,7 +195,7 @@ static void run_family(const struct family *f, size_t nops, size_t label_size, u
 	cr_assert_null(st.states);
 	cr_assert_null(st.slots);
 	ref_fini(&r);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 Test(store, empty_store_finds_nothing)
@@ -430,7 +412,7 @@ static void bounded(size_t max_bytes, size_t expect_min, size_t expect_max)
 	check_all(&st, &f, &r, LABEL);
 	fl_store_fini(&st);
 	ref_fini(&r);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
 
 static const struct family bounded_family = {7, 4, 7};
@@ -521,5 +503,5 @@ Test(store, allocation_failures)
 	cr_assert(succeeded, "no run succeeded within %ld injected failures", n);
 	/* init (1) + three arena growths (5 arrays each) + two slot growths = 18 allocations. */
 	cr_assert_geq(n - 1, 19, "only %ld runs: the failure points were not all reached", n - 1);
-	assert_no_leaks();
+	fl_test_no_leaks();
 }
