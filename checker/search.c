@@ -349,6 +349,7 @@ int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct
 	if (!R)
 		return fl_fail(e, FL_ENOMEM, "out of memory before the search began");
 	*R = (struct run){.s = s, .o = o, .st = st, .r = r, .e = e, .rng = o->seed, .t0 = now()};
+	R->last_progress = R->t0; /* the first progress line comes after a second */
 	r->checked = R->active = fl_sys_checked_mask(s);
 	int rc = setup(R);
 	if (rc == FL_OK) {
