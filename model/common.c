@@ -42,20 +42,12 @@ const char *model_origin_name(int origin)
 	}
 }
 
-int model_fault_index(const struct fl_kind *k, const char *name)
-{
-	for (int i = 0; k->faults && k->faults[i]; i++)
-		if (strcmp(k->faults[i], name) == 0)
-			return i;
-	return -1;
-}
-
-/* Component names of kind k, for a "did you mean" hint; NULL-terminated into out. */
-static void names_of_kind(const struct fl_sys *s, const struct fl_kind *k, const char **out, int max)
+void model_component_names(const struct fl_sys *s, const struct fl_kind *k, const char **out, int max)
 {
 	int n = 0;
 	for (int i = 0; i < s->ninst && n < max - 1; i++)
-		if ((!k || s->inst[i].kind == k) && (i == 0 || strcmp(s->inst[i - 1].comp, s->inst[i].comp)))
+		if ((k ? s->inst[i].kind == k : !s->inst[i].kind->internal) &&
+		    (i == 0 || strcmp(s->inst[i - 1].comp, s->inst[i].comp)))
 			out[n++] = s->inst[i].comp;
 	out[n] = NULL;
 }
@@ -76,7 +68,7 @@ int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char
 	int i = fl_sys_find_comp(s, n->str);
 	if (i < 0) {
 		const char *names[256];
-		names_of_kind(s, k, names, 256);
+		model_component_names(s, k, names, 256);
 		const char *hint = fl_suggest(n->str, names);
 		if (hint)
 			return fl_doc_errf(e, n, "%s '%s': '%s' is not a component (did you mean '%s'?)",

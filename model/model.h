@@ -39,8 +39,9 @@ const char *model_origin_name(int origin);
 /* Resolves `key` of cfg to a component of kind k; *first = its first instance. */
 int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key,
 	       const struct fl_kind *k, int required, int *first, struct fl_err *e);
-/* Index of a fault name in kind k's list, or -1. */
-int model_fault_index(const struct fl_kind *k, const char *name);
+/* Names of the components of kind k (k NULL: every user-written component), each once,
+ * NULL-terminated into out[max]: candidates for a "did you mean" hint. */
+void model_component_names(const struct fl_sys *s, const struct fl_kind *k, const char **out, int max);
 
 /* queue.c */
 int queue_up(const struct fl_sys *s, const uint8_t *v, int q);

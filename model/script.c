@@ -66,11 +66,7 @@ static int parse_target(struct fl_sys *s, const struct fl_node *n, const char *t
 	int first = fl_sys_find_comp(s, name);
 	if (first < 0 || s->inst[first].kind->internal) {
 		const char *cands[256];
-		int k = 0;
-		for (int i = 0; i < s->ninst && k < 255; i++)
-			if (!s->inst[i].kind->internal && (i == 0 || strcmp(s->inst[i - 1].comp, s->inst[i].comp)))
-				cands[k++] = s->inst[i].comp;
-		cands[k] = NULL;
+		model_component_names(s, NULL, cands, 256);
 		const char *hint = fl_suggest(name, cands);
 		return hint ? fl_doc_errf(e, n, "'%s' is not a component (did you mean '%s'?)", name, hint)
 			    : fl_doc_errf(e, n, "'%s' is not a component", name);
