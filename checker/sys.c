@@ -113,20 +113,17 @@ static uint32_t run_monitors(const struct fl_sys *s, uint8_t *to, const struct f
 			     uint32_t active, struct fl_buf *why)
 {
 	uint32_t bad = 0;
+	struct fl_buf scratch = {0}; /* reasons nobody asked for; allocated only if written */
 	for (int i = 0; i < s->nspec; i++) {
 		const struct fl_spec_kind *k = s->spec[i].kind;
-		if (!k->on_events)
-			continue;
+		int on = active >> i & 1u;
 		/* Monitors with state must see every step, even once their verdict is known. */
-		int watch = (active >> i & 1u) || s->spec[i].size;
-		if (!watch)
+		if (!k->on_events || (!on && !s->spec[i].size))
 			continue;
-		struct fl_buf scratch = {0};
-		struct fl_buf *w = (active >> i & 1u) && why ? &why[i] : &scratch;
-		if (k->on_events(s, to, i, ev, w) && (active >> i & 1u))
+		if (k->on_events(s, to, i, ev, on && why ? &why[i] : &scratch) && on)
 			bad |= 1u << i;
-		fl_buf_fini(&scratch);
 	}
+	fl_buf_fini(&scratch);
 	return bad;
 }
 
