@@ -85,6 +85,8 @@ struct fl_kind {
 					injected on its own or by a script */
 	const char *const *metrics;  /* names usable in `await` conditions (NULL-terminated) */
 	size_t conf_size;            /* bytes of its configuration struct */
+	const void *role;            /* what the domain's kinds offer one another (a database, a
+					stream ...); opaque to the explorer, which never reads it */
 
 	/* Reads options and wiring from cfg, sets s->inst[self].size. All instances exist. */
 	int (*configure)(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e);

@@ -6,9 +6,43 @@
 
 #include <string.h>
 
-const struct fl_kind *const fl_kinds[] = {&source_kind,      &dns_kind,    &queue_kind,
-					  &container_kind,   &table_kind,  &destination_kind,
-					  &script_kind,      NULL};
+const struct fl_kind *const fl_kinds[] = {&source_kind, &dns_kind,   &queue_kind,  &kafka_kind,
+					  &container_kind, &api_kind, &table_kind, &mongo_kind,
+					  &aurora_kind, &destination_kind, &script_kind, NULL};
+
+static const struct model_role *role(const struct fl_sys *s, int i)
+{
+	return s->inst[i].kind->role;
+}
+
+const struct model_db *model_db(const struct fl_sys *s, int i)
+{
+	return role(s, i) ? role(s, i)->db : NULL;
+}
+
+int model_is_stream(const struct fl_sys *s, int i) { return role(s, i) && role(s, i)->stream; }
+
+int model_is_sink(const struct fl_sys *s, int i) { return role(s, i) && role(s, i)->send; }
+
+int sink_send(const struct fl_sys *s, uint8_t *v, int i, int rec, struct fl_events *ev)
+{
+	return role(s, i)->send(s, v, i, rec, ev);
+}
+
+int sink_probe(const struct fl_sys *s, const uint8_t *v, int i) { return role(s, i)->probe(s, v, i); }
+
+int sink_lost_response(const struct fl_sys *s, int i) { return role(s, i)->lost_response; }
+
+int model_can_switch(const struct fl_sys *s, int i)
+{
+	const struct model_role *r = role(s, i);
+	return r && r->switch_over && (!r->can_switch || r->can_switch(s, i));
+}
+
+void model_switch(const struct fl_sys *s, uint8_t *v, int i, struct fl_events *ev)
+{
+	role(s, i)->switch_over(s, v, i, ev);
+}
 
 int model_bit(const uint8_t *bits, int rec)
 {
@@ -52,23 +86,46 @@ void model_component_names(const struct fl_sys *s, const struct fl_kind *k, cons
 	out[n] = NULL;
 }
 
-int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key,
-	       const struct fl_kind *k, int required, int *first, struct fl_err *e)
+static const char *const role_names[] = {"stream (a queue or kafka)", "queue, kafka or api",
+					 "database (table, mongo or aurora)"};
+
+static int plays(const struct fl_sys *s, int i, int r, const struct fl_kind *k)
+{
+	switch (r) {
+	case ROLE_STREAM: return model_is_stream(s, i);
+	case ROLE_SINK: return model_is_sink(s, i);
+	case ROLE_DB: return model_db(s, i) != NULL;
+	default: return s->inst[i].kind == k;
+	}
+}
+
+/* Names of the components that play role r (or are of kind k), for hints. */
+static void candidates(const struct fl_sys *s, int r, const struct fl_kind *k, const char **out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < s->ninst && n < max - 1; i++)
+		if (plays(s, i, r, k) && (i == 0 || strcmp(s->inst[i - 1].comp, s->inst[i].comp)))
+			out[n++] = s->inst[i].comp;
+	out[n] = NULL;
+}
+
+static int wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key, int r,
+		const struct fl_kind *k, int required, int *first, struct fl_err *e)
 {
 	const struct fl_node *n = fl_doc_get(cfg, key);
-	const char *me = s->inst[self].comp;
+	const char *me = s->inst[self].comp, *what = r == ROLE_KIND ? k->name : role_names[r];
 	if (!n) {
 		if (!required)
 			return *first = -1, FL_OK;
 		return fl_doc_errf(e, cfg, "%s '%s' needs '%s:' naming a %s component", s->inst[self].kind->name,
-				   me, key, k->name);
+				   me, key, what);
 	}
 	if (n->type != FL_NODE_SCALAR)
-		return fl_doc_errf(e, n, "'%s' should name one %s component", key, k->name);
+		return fl_doc_errf(e, n, "'%s' should name one %s component", key, what);
 	int i = fl_sys_find_comp(s, n->str);
 	if (i < 0) {
 		const char *names[256];
-		model_component_names(s, k, names, 256);
+		candidates(s, r, k, names, 256);
 		const char *hint = fl_suggest(n->str, names);
 		if (hint)
 			return fl_doc_errf(e, n, "%s '%s': '%s' is not a component (did you mean '%s'?)",
@@ -76,10 +133,22 @@ int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char
 		return fl_doc_errf(e, n, "%s '%s': '%s' is not a component; add it under components:",
 				   s->inst[self].kind->name, me, n->str);
 	}
-	if (s->inst[i].kind != k)
+	if (!plays(s, i, r, k))
 		return fl_doc_errf(e, n, "%s '%s': %s '%s' is a %s, but %s must be a %s",
 				   s->inst[self].kind->name, me, key, n->str, s->inst[i].kind->name, key,
-				   k->name);
+				   what);
 	*first = i;
 	return FL_OK;
+}
+
+int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key,
+	       const struct fl_kind *k, int required, int *first, struct fl_err *e)
+{
+	return wire(s, self, cfg, key, ROLE_KIND, k, required, first, e);
+}
+
+int model_wire_role(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key,
+		    int role_id, int required, int *first, struct fl_err *e)
+{
+	return wire(s, self, cfg, key, role_id, NULL, required, first, e);
 }

@@ -1,9 +1,13 @@
 /*
- * container.c - the stateless queue -> table -> queue container, one instance per region.
+ * container.c - the stateless stream -> database -> stream container, one instance per region:
+ * the active-active queue -> DynamoDB -> queue stage, the active-passive queue -> Aurora ->
+ * queue stage and Workload1's Kafka -> MongoDB -> Kafka processor.
  *
- * It reads the head of its input queue, then takes its three other steps in the configured
- * order (default write the table, publish to the output queue, remove from the input), each
- * its own atomic step. Any failed call sends it to "failed dependency" with no rollback: what
+ * It reads its input (the head of a queue, or a Kafka stream's batch), then takes its three
+ * other steps in the configured order (default write the database, publish to the output
+ * stream, remove from the input), each its own atomic step; a batch is written record by
+ * record (stopping at the first failure, as the P processor does), published in one call and
+ * committed in one call. Any failed call sends it to "failed dependency" with no rollback: what
  * was done stays done and the record stays in the input (seed 002, learning 2). A crash sends
  * it to "failed processing". Either way it forgets the record it held: on its way back it
  * re-reads the input's head. The P model cannot crash a container between steps (its handler
@@ -12,8 +16,12 @@
  * Ways back: a transient fault recovers as a normal step; after a failed call the container is
  * restarted by a timeout step once its dependencies are up again (`restart: after-timeout`),
  * or only by a script phase (`restart: script`, the P model's behaviour).
- * Idempotency: `none` redoes everything; `skip-write` does not write a record its region's
- * replica already holds; `skip-record` removes such a record without writing or publishing.
+ * Idempotency: `none` redoes everything; `skip-write` does not write a record a read of its
+ * database already finds; `skip-record` removes such a record without writing or publishing.
+ * Failure handling: `three-state` (default, seed 002 learning 3) as above; `uniform` treats a
+ * failed call like an internal failure: the container goes to failed processing and is
+ * relaunched at once (a normal step, like an autoscaler), whether or not its dependency is
+ * back, so against a dependency that stays failed it restarts forever.
  *
  * State: struct container_state.
  */
@@ -24,10 +32,13 @@
 struct container_state {
 	uint8_t mode;   /* PROCESS, FAILED_PROCESSING or FAILED_DEPENDENCY */
 	uint8_t origin; /* enum fl_origin of the failure; FL_UP while processing */
-	uint8_t phase;  /* 0 = read next; 1..3 = order[phase-1] next; SKIP = remove a skipped record */
-	uint8_t rec;    /* record held, 0 when none */
+	uint8_t phase;  /* 0 = read next; 1..3 = order[phase-1] next; SKIP = remove a skipped batch */
+	uint8_t n;      /* records held */
+	uint8_t w;      /* records of the batch the write step has handled */
+	uint8_t skip;   /* bit i: held record i is stored already and skipped (skip-record) */
+	uint8_t rec[];  /* records held, batch of them; 0 when free */
 };
-_Static_assert(sizeof(struct container_state) == 4, "container state must be padding-free");
+_Static_assert(sizeof(struct container_state) == 6, "container state must be padding-free");
 
 enum { PROCESS, FAILED_PROCESSING, FAILED_DEPENDENCY };
 enum { OP_WRITE, OP_PUBLISH, OP_REMOVE };
@@ -36,18 +47,22 @@ enum { A_READ, A_WRITE, A_PUBLISH, A_REMOVE, A_RECOVER, A_RESTART };
 #define SKIP 4
 
 struct container_conf {
-	int in, out, table; /* instance indices, wired to this container's region */
+	int in, out, db; /* instance indices, wired to this container's region */
+	const struct model_db *dbo;
+	int batch;       /* records read at once: the input's batch */
 	int idempotency;
 	int restart_by_script;
+	int uniform;     /* failure_handling: uniform */
 	uint8_t order[3];
 };
 
-static const char *const keys[] = {"kind", "input", "table", "output", "idempotency", "order",
-				   "restart", NULL};
+static const char *const keys[] = {"kind", "input", "database", "table", "output", "idempotency",
+				   "order", "restart", "failure_handling", NULL};
 static const char *const faults[] = {"crash", "dependency", NULL};
 static const char *const idem_names[] = {"none", "skip-write", "skip-record", NULL};
 static const char *const op_names[] = {"write", "publish", "remove", NULL};
 static const char *const restart_names[] = {"after-timeout", "script", NULL};
+static const char *const handling_names[] = {"three-state", "uniform", NULL};
 enum { F_CRASH, F_DEPENDENCY };
 
 static struct container_state *st_of(const struct fl_sys *s, const uint8_t *v, int i)
@@ -57,8 +72,7 @@ static struct container_state *st_of(const struct fl_sys *s, const uint8_t *v, i
 
 static const struct container_conf *conf(const struct fl_sys *s, int i) { return s->inst[i].conf; }
 
-int container_table(const struct fl_sys *s, int c) { return conf(s, c)->table; }
-int container_input(const struct fl_sys *s, int c) { return conf(s, c)->in; }
+int container_db(const struct fl_sys *s, int c) { return conf(s, c)->db; }
 
 static int read_order(struct container_conf *c, const struct fl_node *cfg, struct fl_err *e)
 {
@@ -84,25 +98,38 @@ static int read_order(struct container_conf *c, const struct fl_node *cfg, struc
 	return FL_OK;
 }
 
+/* `database:` (or its older spelling `table:`) names the database it writes. */
+static int wire_db(struct fl_sys *s, int self, const struct fl_node *cfg, struct container_conf *c,
+		   struct fl_err *e)
+{
+	const struct fl_node *d = fl_doc_get(cfg, "database"), *t = fl_doc_get(cfg, "table");
+	if (d && t)
+		return fl_doc_errf(e, t, "write either database: or table:, not both");
+	return model_wire_role(s, self, cfg, t ? "table" : "database", ROLE_DB, 1, &c->db, e);
+}
+
 static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
 {
 	struct container_conf *c = s->inst[self].conf;
 	int r = s->inst[self].region, rc;
 	c->idempotency = IDEM_SKIP_WRITE;
-	if ((rc = model_wire(s, self, cfg, "input", &queue_kind, 1, &c->in, e)) ||
-	    (rc = model_wire(s, self, cfg, "table", &table_kind, 1, &c->table, e)) ||
-	    (rc = model_wire(s, self, cfg, "output", &queue_kind, 1, &c->out, e)) ||
+	if ((rc = model_wire_role(s, self, cfg, "input", ROLE_STREAM, 1, &c->in, e)) ||
+	    (rc = wire_db(s, self, cfg, c, e)) ||
+	    (rc = model_wire_role(s, self, cfg, "output", ROLE_STREAM, 1, &c->out, e)) ||
 	    (rc = fl_doc_opt_enum(cfg, "idempotency", idem_names, &c->idempotency, e)) ||
 	    (rc = fl_doc_opt_enum(cfg, "restart", restart_names, &c->restart_by_script, e)) ||
+	    (rc = fl_doc_opt_enum(cfg, "failure_handling", handling_names, &c->uniform, e)) ||
 	    (rc = read_order(c, cfg, e)))
 		return rc;
 	if (c->in == c->out)
 		return fl_doc_errf(e, fl_doc_get(cfg, "output"),
-				   "container '%s' would read and publish to the same queue",
+				   "container '%s' would read and publish to the same stream",
 				   s->inst[self].comp);
 	c->in = fl_sys_comp_region(s, c->in, r);
 	c->out = fl_sys_comp_region(s, c->out, r);
-	s->inst[self].size = sizeof(struct container_state);
+	c->dbo = model_db(s, c->db);
+	c->batch = queue_batch(s, c->in);
+	s->inst[self].size = sizeof(struct container_state) + (size_t)c->batch;
 	return FL_OK;
 }
 
@@ -117,8 +144,8 @@ static int call_target(const struct fl_sys *s, const uint8_t *v, int self, int o
 	const struct container_conf *c = conf(s, self);
 	switch (op) {
 	case OP_WRITE:
-		*target = c->table;
-		return table_probe(s, v, c->table, s->inst[self].region);
+		*target = c->db;
+		return c->dbo->probe(s, v, c->db, s->inst[self].region);
 	case OP_PUBLISH: *target = c->out; return queue_up(s, v, c->out) ? CALL_OK : CALL_FAIL;
 	default: *target = c->in; return queue_up(s, v, c->in) ? CALL_OK : CALL_FAIL;
 	}
@@ -128,17 +155,18 @@ static int deps_up(const struct fl_sys *s, const uint8_t *v, int self)
 {
 	const struct container_conf *c = conf(s, self);
 	return queue_up(s, v, c->in) && queue_up(s, v, c->out) &&
-	       table_up(s, v, c->table, s->inst[self].region);
+	       c->dbo->up(s, v, c->db, s->inst[self].region);
 }
 
 static int failed_steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out)
 {
 	const struct container_state *x = st_of(s, v, self);
-	if (x->origin == FL_TRANSIENT) {
+	const struct container_conf *c = conf(s, self);
+	if (x->origin == FL_TRANSIENT || (x->origin == FL_BY_CALL && c->uniform)) {
 		out[0] = (struct fl_step){.inst = (uint16_t)self, .action = A_RECOVER};
 		return 1;
 	}
-	if (x->mode == FAILED_DEPENDENCY && x->origin == FL_BY_CALL && !conf(s, self)->restart_by_script &&
+	if (x->mode == FAILED_DEPENDENCY && x->origin == FL_BY_CALL && !c->restart_by_script &&
 	    deps_up(s, v, self)) {
 		out[0] = (struct fl_step){.inst = (uint16_t)self, .cls = FL_TIMEOUT, .action = A_RESTART};
 		return 1;
@@ -150,12 +178,13 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 {
 	const struct container_state *x = st_of(s, v, self);
 	const struct container_conf *c = conf(s, self);
+	uint8_t ready[MODEL_MAX_BATCH];
 	if (max < 2)
 		return FL_EINTERNAL;
 	if (x->mode != PROCESS)
 		return failed_steps(s, v, self, out);
 	if (x->phase == 0) {
-		if (queue_up(s, v, c->in) && !queue_head(s, v, c->in))
+		if (queue_up(s, v, c->in) && !queue_ready(s, v, c->in, ready))
 			return 0;
 		out[0] = (struct fl_step){.inst = (uint16_t)self, .action = A_READ};
 		return 1;
@@ -167,7 +196,7 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 	uint8_t action = (uint8_t)(A_WRITE + op);
 	out[n++] = (struct fl_step){.inst = (uint16_t)self, .action = action};
 	if (res == CALL_OK) {
-		int lost = op == OP_WRITE ? table_lost_response_fault() : queue_lost_response_fault();
+		int lost = op == OP_WRITE ? c->dbo->lost_response : sink_lost_response(s, target);
 		out[n++] = (struct fl_step){.inst = (uint16_t)self, .target = (uint16_t)target,
 					    .cls = FL_FAULT, .action = action, .fault = (uint8_t)lost,
 					    .farg = op == OP_WRITE ? (uint8_t)s->inst[self].region : FL_ANY};
@@ -175,70 +204,109 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 	return n;
 }
 
-static void fail(struct container_state *x, int mode, int origin)
+static void drop_batch(struct container_state *x)
 {
+	memset(x->rec, 0, x->n);
+	x->n = x->w = x->skip = 0;
+	x->phase = 0;
+}
+
+static void fail(const struct fl_sys *s, int self, struct container_state *x, int mode, int origin)
+{
+	if (mode == FAILED_DEPENDENCY && origin == FL_BY_CALL && conf(s, self)->uniform)
+		mode = FAILED_PROCESSING;
 	x->mode = (uint8_t)mode;
 	x->origin = (uint8_t)origin;
-	x->phase = 0;
-	x->rec = 0;
+	drop_batch(x);
 }
 
 static void advance(struct container_state *x)
 {
-	if (x->phase == SKIP || x->phase == 3) {
-		x->phase = 0;
-		x->rec = 0;
-	} else {
+	if (x->phase == SKIP || x->phase == 3)
+		drop_batch(x);
+	else
 		x->phase = (uint8_t)(x->phase + 1);
-	}
 }
 
 static void do_read(const struct fl_sys *s, uint8_t *v, int self, struct container_state *x)
 {
 	const struct container_conf *c = conf(s, self);
 	if (!queue_up(s, v, c->in)) {
-		fail(x, FAILED_DEPENDENCY, FL_BY_CALL);
+		fail(s, self, x, FAILED_DEPENDENCY, FL_BY_CALL);
 		return;
 	}
-	x->rec = (uint8_t)queue_head(s, v, c->in);
-	int stored = table_has(s, v, c->table, s->inst[self].region, x->rec);
-	x->phase = c->idempotency == IDEM_SKIP_RECORD && stored ? SKIP : 1;
+	x->n = (uint8_t)queue_ready(s, v, c->in, x->rec);
+	x->w = x->skip = 0;
+	for (int i = 0; i < x->n && c->idempotency == IDEM_SKIP_RECORD; i++)
+		if (c->dbo->readable(s, v, c->db, s->inst[self].region, x->rec[i]))
+			x->skip = (uint8_t)(x->skip | 1u << i);
+	x->phase = x->skip == (1u << x->n) - 1 ? SKIP : 1;
 }
 
-static int do_call(const struct fl_sys *s, uint8_t *v, int self, int op, struct fl_events *ev)
+/* The write step: the next record of the batch that is not skipped. */
+static int next_write(const struct container_state *x)
+{
+	int i = x->w;
+	while (i < x->n && (x->skip >> i & 1u))
+		i++;
+	return i;
+}
+
+/* Writes the next record of the batch; *more: records of the batch are still to be written. */
+static int do_write(const struct fl_sys *s, uint8_t *v, int self, struct container_state *x,
+		    int acked, int *more, struct fl_events *ev)
+{
+	const struct container_conf *c = conf(s, self);
+	int i = next_write(x), r = s->inst[self].region;
+	int res = c->dbo->write(s, v, c->db, r, x->rec[i], c->idempotency != IDEM_NONE, ev);
+	*more = 0;
+	if (res == CALL_OK && acked) {
+		fl_event_add(ev, EV_DB_ACK, r, c->db, x->rec[i], 0);
+		x->w = (uint8_t)(i + 1);
+		*more = next_write(x) < x->n;
+	}
+	return res;
+}
+
+/* Publish or remove the batch in one call; returns CALL_* or FL_EBOUND. */
+static int do_batch(const struct fl_sys *s, uint8_t *v, int self, int op, struct fl_events *ev)
 {
 	const struct container_conf *c = conf(s, self);
 	const struct container_state *x = st_of(s, v, self);
-	int r = s->inst[self].region;
-	switch (op) {
-	case OP_WRITE:
-		return table_write(s, v, c->table, r, x->rec, c->idempotency != IDEM_NONE, ev);
-	case OP_PUBLISH: return queue_send(s, v, c->out, x->rec, ev);
-	default: {
-		int res = queue_remove(s, v, c->in, x->rec);
+	int r = s->inst[self].region, res = CALL_OK;
+	for (int i = 0; i < x->n && res == CALL_OK; i++) {
+		if (op == OP_PUBLISH) {
+			if (!(x->skip >> i & 1u))
+				res = queue_send(s, v, c->out, x->rec[i], ev);
+			continue;
+		}
+		res = queue_remove(s, v, c->in, x->rec[i]);
 		if (res == CALL_OK)
-			fl_event_add(ev, EV_REMOVE, r, self, x->rec, c->in);
-		return res;
+			fl_event_add(ev, EV_REMOVE, r, self, x->rec[i], c->in);
 	}
-	}
+	return res;
 }
 
 static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
 {
 	struct container_state *x = st_of(s, v, st->inst);
+	int op = st->action - A_WRITE, res, more = 0;
 	switch (st->action) {
 	case A_READ: do_read(s, v, st->inst, x); return FL_OK;
 	case A_RECOVER:
-	case A_RESTART: fail(x, PROCESS, FL_UP); return FL_OK;
+	case A_RESTART: fail(s, st->inst, x, PROCESS, FL_UP); return FL_OK;
 	default: break;
 	}
-	int res = do_call(s, v, st->inst, st->action - A_WRITE, ev);
-	if (res < 0)
+	if (op == OP_WRITE)
+		res = do_write(s, v, st->inst, x, st->cls != FL_FAULT, &more, ev);
+	else
+		res = do_batch(s, v, st->inst, op, ev);
+	if (res < 0 || (res == CALL_OK && more))
 		return res;
 	if (res == CALL_OK && st->cls != FL_FAULT)
 		advance(x);
 	else
-		fail(x, FAILED_DEPENDENCY, FL_BY_CALL);
+		fail(s, st->inst, x, FAILED_DEPENDENCY, FL_BY_CALL);
 	return FL_OK;
 }
 
@@ -247,8 +315,11 @@ static int inject(const struct fl_sys *s, uint8_t *v, int self, int fault, int f
 {
 	(void)farg, (void)ev;
 	struct container_state *x = st_of(s, v, self);
-	if (x->mode == PROCESS)
-		fail(x, fault == F_CRASH ? FAILED_PROCESSING : FAILED_DEPENDENCY, origin);
+	if (x->mode == PROCESS) {
+		x->mode = fault == F_CRASH ? FAILED_PROCESSING : FAILED_DEPENDENCY;
+		x->origin = (uint8_t)origin;
+		drop_batch(x);
+	}
 	return FL_OK;
 }
 
@@ -257,7 +328,18 @@ static void recover(const struct fl_sys *s, uint8_t *v, int self, struct fl_even
 	(void)ev;
 	struct container_state *x = st_of(s, v, self);
 	if (x->mode != PROCESS)
-		fail(x, PROCESS, FL_UP);
+		fail(s, self, x, PROCESS, FL_UP);
+}
+
+static void held(const struct container_state *x, struct fl_buf *b)
+{
+	if (x->n == 1) {
+		fl_buf_printf(b, "record %d", x->rec[0]);
+		return;
+	}
+	fl_buf_puts(b, "records");
+	for (int i = 0; i < x->n; i++)
+		fl_buf_printf(b, "%s%d", i ? "," : " ", x->rec[i]);
 }
 
 static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
@@ -266,15 +348,19 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 	const struct container_conf *c = conf(s, self);
 	static const char *const next_names[] = {"write", "publish", "remove"};
 	if (x->mode == FAILED_PROCESSING)
-		fl_buf_printf(b, "failed processing (%s)", model_origin_name(x->origin));
+		fl_buf_printf(b, "failed processing (%s)", x->origin == FL_BY_CALL ? "a call failed"
+							   : model_origin_name(x->origin));
 	else if (x->mode == FAILED_DEPENDENCY)
 		fl_buf_printf(b, "failed dependency (%s)", x->origin == FL_BY_CALL ? "a call failed"
 							   : model_origin_name(x->origin));
 	else if (x->phase == 0)
 		fl_buf_puts(b, "processing, waiting to read");
-	else
-		fl_buf_printf(b, "processing record %d, next: %s%s", x->rec,
-			      next_names[op_at(c, x->phase)], x->phase == SKIP ? " (skipping it)" : "");
+	else {
+		fl_buf_puts(b, "processing ");
+		held(x, b);
+		fl_buf_printf(b, ", next: %s%s", next_names[op_at(c, x->phase)],
+			      x->phase == SKIP ? " (skipping it)" : "");
+	}
 }
 
 static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
@@ -283,20 +369,38 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	const struct container_state *x = st_of(s, v, st->inst);
 	const struct container_conf *c = conf(s, st->inst);
 	int r = fl_region_label(s->inst[st->inst].region);
+	uint8_t ready[MODEL_MAX_BATCH];
 	switch (st->action) {
 	case A_READ:
-		if (queue_up(s, v, c->in))
-			fl_buf_printf(b, "reads record %d from %s", queue_head(s, v, c->in), s->inst[c->in].name);
-		else
-			fl_buf_printf(b, "reads from %s: fails, the queue is out", s->inst[c->in].name);
+		if (!queue_up(s, v, c->in)) {
+			fl_buf_printf(b, "reads from %s: fails, the %s is out", s->inst[c->in].name,
+				      s->inst[c->in].kind == &queue_kind ? "queue" : "stream");
+			return;
+		}
+		int n = queue_ready(s, v, c->in, ready);
+		fl_buf_printf(b, "reads record%s", n == 1 ? "" : "s");
+		for (int i = 0; i < n; i++)
+			fl_buf_printf(b, "%s%d", i ? "," : " ", ready[i]);
+		fl_buf_printf(b, " from %s", s->inst[c->in].name);
 		return;
-	case A_RECOVER: fl_buf_puts(b, "recovers"); return;
+	case A_RECOVER:
+		fl_buf_puts(b, x->origin == FL_BY_CALL ? "is relaunched" : "recovers");
+		return;
 	case A_RESTART: fl_buf_puts(b, "is restarted after a timeout"); return;
 	case A_WRITE:
-		fl_buf_printf(b, "writes record %d to %s (region %d)", x->rec, s->inst[c->table].name, r);
+		fl_buf_printf(b, "writes record %d to %s (region %d)", x->rec[next_write(x)],
+			      s->inst[c->db].name, r);
 		break;
-	case A_PUBLISH: fl_buf_printf(b, "publishes record %d to %s", x->rec, s->inst[c->out].name); break;
-	default: fl_buf_printf(b, "removes record %d from %s", x->rec, s->inst[c->in].name); break;
+	case A_PUBLISH:
+		fl_buf_puts(b, "publishes ");
+		held(x, b);
+		fl_buf_printf(b, " to %s", s->inst[c->out].name);
+		break;
+	default:
+		fl_buf_puts(b, "removes ");
+		held(x, b);
+		fl_buf_printf(b, " from %s", s->inst[c->in].name);
+		break;
 	}
 	int target;
 	int res = call_target(s, v, st->inst, st->action - A_WRITE, &target);
@@ -308,7 +412,7 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 
 const struct fl_kind container_kind = {
 	.name = "container",
-	.summary = "stateless container: read the input queue, write a table, publish, remove",
+	.summary = "stateless container: read a queue or stream, write a database, publish, remove",
 	.per_region = 1,
 	.keys = keys,
 	.faults = faults,

@@ -1,27 +1,32 @@
 /*
  * destination.c - the record destination: receives records through the out-DNS.
  *
- * It polls every region through the DNS; a receive takes the head of that region's queue (the
- * record counts as delivered at that moment), a second step removes it. If the remove fails
+ * It polls every region through the DNS; a receive takes the head of that region's queue, or
+ * a Kafka stream's batch (the records count as delivered at that moment), a second step
+ * removes (commits) them. If the remove fails
  * because the queue is out, the P model's DNS answers "success" anyway and the destination
  * moves on (`remove_failure: ignore`, default): the record stays in the queue and is delivered
  * again later, the duplicate of seed 002's learning 5. With `retry` it waits until the remove
  * succeeds. Polling a queue that is out changes nothing, so it is not a step.
  *
- * State: holding (0, or 1 + the region of the queue it holds a record from), held record,
+ * State: holding (0, or 1 + the region of the queue it holds records from), n, held[batch],
  * got[bitset] (received at least once), dup[bitset] (received more than once).
  */
 #include "model.h"
 
+#include <string.h>
+
 struct dest_hdr {
 	uint8_t holding;
-	uint8_t held;
+	uint8_t n;      /* records held */
+	uint8_t held[]; /* batch of them */
 };
 _Static_assert(sizeof(struct dest_hdr) == 2, "destination state must be padding-free");
 
 struct dest_conf {
 	int dns;
 	int retry_remove;
+	int batch;      /* records per delivery of the streams it reads */
 };
 
 enum { A_RECEIVE, A_REMOVE };
@@ -34,17 +39,18 @@ static struct dest_hdr *hdr(const struct fl_sys *s, const uint8_t *v, int d)
 	return (struct dest_hdr *)(uintptr_t)(v + s->inst[d].off);
 }
 
+static const struct dest_conf *conf(const struct fl_sys *s, int d) { return s->inst[d].conf; }
+
 static uint8_t *got(const struct fl_sys *s, const uint8_t *v, int d)
 {
-	return (uint8_t *)(uintptr_t)(v + s->inst[d].off + sizeof(struct dest_hdr));
+	return (uint8_t *)(uintptr_t)(v + s->inst[d].off + sizeof(struct dest_hdr) +
+				      (size_t)conf(s, d)->batch);
 }
 
 static uint8_t *twice(const struct fl_sys *s, const uint8_t *v, int d)
 {
 	return got(s, v, d) + model_bitset_bytes(s);
 }
-
-static const struct dest_conf *conf(const struct fl_sys *s, int d) { return s->inst[d].conf; }
 
 int destination_received(const struct fl_sys *s, const uint8_t *v, int d, int rec)
 {
@@ -57,8 +63,17 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	int rc = model_wire(s, self, cfg, "dns", &dns_kind, 1, &c->dns, e);
 	if (!rc)
 		rc = fl_doc_opt_enum(cfg, "remove_failure", remove_names, &c->retry_remove, e);
-	s->inst[self].size = sizeof(struct dest_hdr) + 2 * (size_t)model_bitset_bytes(s);
-	return rc;
+	if (rc)
+		return rc;
+	int q = dns_target(s, c->dns, 0);
+	if (!model_is_stream(s, q))
+		return fl_doc_errf(e, fl_doc_get(cfg, "dns"), "destination '%s' reads through %s, which "
+				   "routes to %s, a %s; a destination reads queues or kafka streams",
+				   s->inst[self].comp, s->inst[c->dns].comp, s->inst[q].comp,
+				   s->inst[q].kind->name);
+	c->batch = queue_batch(s, q);
+	s->inst[self].size = sizeof(struct dest_hdr) + (size_t)c->batch + 2 * (size_t)model_bitset_bytes(s);
+	return FL_OK;
 }
 
 static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
@@ -72,9 +87,10 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 		return 1;
 	}
 	int seen[FL_MAX_REGIONS] = {0};
+	uint8_t ready[MODEL_MAX_BATCH];
 	for (int r = 0; r < s->nregions; r++) {
 		int q = dns_receive_queue(s, v, dns, r);
-		if (q < 0 || !queue_up(s, v, q) || !queue_head(s, v, q))
+		if (q < 0 || !queue_up(s, v, q) || !queue_ready(s, v, q, ready))
 			continue;
 		int qr = s->inst[q].region;
 		if (seen[qr]++)
@@ -86,28 +102,37 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 	return n;
 }
 
+static void receive(const struct fl_sys *s, uint8_t *v, int d, int region, struct fl_events *ev)
+{
+	struct dest_hdr *h = hdr(s, v, d);
+	h->n = (uint8_t)queue_ready(s, v, dns_target(s, conf(s, d)->dns, region), h->held);
+	h->holding = (uint8_t)(region + 1);
+	for (int i = 0; i < h->n; i++) {
+		int rec = h->held[i], again = model_bit(got(s, v, d), rec);
+		model_set_bit(got(s, v, d), rec);
+		if (again)
+			model_set_bit(twice(s, v, d), rec);
+		fl_event_add(ev, EV_DELIVER, region, d, rec, again);
+	}
+}
+
 static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
 {
 	struct dest_hdr *h = hdr(s, v, st->inst);
-	int dns = conf(s, st->inst)->dns;
 	if (st->action == A_RECEIVE) {
-		int q = dns_target(s, dns, st->arg);
-		int rec = queue_head(s, v, q);
-		int again = model_bit(got(s, v, st->inst), rec);
-		h->holding = (uint8_t)(st->arg + 1);
-		h->held = (uint8_t)rec;
-		model_set_bit(got(s, v, st->inst), rec);
-		if (again)
-			model_set_bit(twice(s, v, st->inst), rec);
-		fl_event_add(ev, EV_DELIVER, st->arg, st->inst, rec, again);
+		receive(s, v, st->inst, st->arg, ev);
 		return FL_OK;
 	}
-	int q = dns_target(s, dns, h->holding - 1);
-	int res = queue_remove(s, v, q, h->held);
-	if (res == CALL_OK)
-		fl_event_add(ev, EV_REMOVE, h->holding - 1, st->inst, h->held, q);
-	if (res == CALL_OK || !conf(s, st->inst)->retry_remove)
-		h->holding = h->held = 0;
+	int q = dns_target(s, conf(s, st->inst)->dns, h->holding - 1), res = CALL_OK;
+	for (int i = 0; i < h->n && res == CALL_OK; i++) {
+		res = queue_remove(s, v, q, h->held[i]);
+		if (res == CALL_OK)
+			fl_event_add(ev, EV_REMOVE, h->holding - 1, st->inst, h->held[i], q);
+	}
+	if (res == CALL_OK || !conf(s, st->inst)->retry_remove) {
+		memset(h->held, 0, h->n);
+		h->holding = h->n = 0;
+	}
 	return FL_OK;
 }
 
@@ -129,6 +154,12 @@ static void list_bits(const struct fl_sys *s, const uint8_t *bits, struct fl_buf
 	fl_buf_puts(b, "}");
 }
 
+static void list_held(const struct dest_hdr *h, struct fl_buf *b)
+{
+	for (int i = 0; i < h->n; i++)
+		fl_buf_printf(b, "%s%d", i ? "," : " ", h->held[i]);
+}
+
 static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
 {
 	const struct dest_hdr *h = hdr(s, v, self);
@@ -138,9 +169,11 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 		fl_buf_puts(b, ", twice ");
 		list_bits(s, twice(s, v, self), b);
 	}
-	if (h->holding)
-		fl_buf_printf(b, ", holding record %d from %s", h->held,
-			      s->inst[dns_target(s, conf(s, self)->dns, h->holding - 1)].name);
+	if (h->holding) {
+		fl_buf_printf(b, ", holding record%s", h->n == 1 ? "" : "s");
+		list_held(h, b);
+		fl_buf_printf(b, " from %s", s->inst[dns_target(s, conf(s, self)->dns, h->holding - 1)].name);
+	}
 }
 
 static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
@@ -150,14 +183,20 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	int dns = conf(s, st->inst)->dns;
 	if (st->action == A_RECEIVE) {
 		int q = dns_target(s, dns, st->arg);
-		fl_buf_printf(b, "receives record %d from %s via %s", queue_head(s, v, q), s->inst[q].name,
-			      s->inst[dns].name);
+		uint8_t ready[MODEL_MAX_BATCH];
+		int n = queue_ready(s, v, q, ready);
+		fl_buf_printf(b, "receives record%s", n == 1 ? "" : "s");
+		for (int i = 0; i < n; i++)
+			fl_buf_printf(b, "%s%d", i ? "," : " ", ready[i]);
+		fl_buf_printf(b, " from %s via %s", s->inst[q].name, s->inst[dns].name);
 		return;
 	}
 	int q = dns_target(s, dns, h->holding - 1);
-	fl_buf_printf(b, "removes record %d from %s", h->held, s->inst[q].name);
+	fl_buf_printf(b, "removes record%s", h->n == 1 ? "" : "s");
+	list_held(h, b);
+	fl_buf_printf(b, " from %s", s->inst[q].name);
 	if (!queue_up(s, v, q))
-		fl_buf_printf(b, ": fails, the queue is out%s",
+		fl_buf_printf(b, ": fails, the %s is out%s", s->inst[q].kind == &queue_kind ? "queue" : "stream",
 			      conf(s, st->inst)->retry_remove ? "" : " (the DNS reports success)");
 }
 

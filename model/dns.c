@@ -1,30 +1,36 @@
 /*
- * dns.c - a weighted DNS name (Route 53 style) in front of one queue per region.
+ * dns.c - a DNS name (Route 53 style) in front of one queue, Kafka stream or API container
+ * per region.
  *
  * Sending: with `policy: weighted` (default) any region whose weight is above zero and that is
  * not offline may get the next record: the checker explores every choice, as real weighted
  * routing is random. With `policy: round-robin` the regions take turns in proportion to their
  * weights and the turn advances only after a successful send, like the P model (1,2,1,2 for
- * equal weights). A region taken offline (weight zero at run time) gets nothing.
+ * equal weights). With `policy: failover` every send goes to the active region (region 1 at
+ * first; a script `switch:` makes the next region active, as the P model's SwitchRegions), or,
+ * while it is offline, to the next region that is not. A region taken offline (weight zero at
+ * run time) gets nothing.
  * Receiving: a consumer polling region r is sent to r's queue, or, if r is offline, to the first
  * region that is not; records left in an offline region's queue wait until it comes back.
  *
- * State: offline[R] (enum fl_origin per region), rr (round-robin position).
+ * State: offline[R] (enum fl_origin per region), rr (round-robin position, or the active
+ * region under the failover policy).
  */
 #include "model.h"
 
 #include <string.h>
 
 struct dns_conf {
-	int target;                  /* first instance of the queue component it routes to */
-	int round_robin;             /* policy */
+	int target;                  /* first instance of the component it routes to */
+	int policy;                  /* POLICY_* */
 	int weight[FL_MAX_REGIONS];  /* configured weights; 0 = never routed */
 	int total;                   /* sum of weights */
 };
 
 static const char *const keys[] = {"kind", "targets", "weights", "policy", NULL};
 static const char *const faults[] = {"offline", NULL};
-static const char *const policies[] = {"weighted", "round-robin", NULL};
+static const char *const policies[] = {"weighted", "round-robin", "failover", NULL};
+enum { POLICY_WEIGHTED, POLICY_ROUND_ROBIN, POLICY_FAILOVER };
 enum { A_RECOVER };
 
 static uint8_t *offline(const struct fl_sys *s, const uint8_t *v, int d)
@@ -59,13 +65,13 @@ int dns_routes(const struct fl_sys *s, const uint8_t *v, int d, uint8_t *out)
 {
 	const struct dns_conf *c = conf(s, d);
 	int n = 0;
-	if (!c->round_robin) {
+	if (c->policy == POLICY_WEIGHTED) {
 		for (int r = 0; r < s->nregions; r++)
 			if (serves(s, v, d, r))
 				out[n++] = (uint8_t)r;
 		return n;
 	}
-	int r = turn(c, *rr(s, v, d));
+	int r = c->policy == POLICY_FAILOVER ? *rr(s, v, d) : turn(c, *rr(s, v, d));
 	for (int k = 0; k < s->nregions; k++) {
 		int cand = (r + k) % s->nregions;
 		if (serves(s, v, d, cand)) {
@@ -81,7 +87,7 @@ void dns_sent(const struct fl_sys *s, uint8_t *v, int d, int region)
 	const struct dns_conf *c = conf(s, d);
 	uint8_t *pos = rr(s, v, d);
 	/* The turn moves on only when the region whose turn it was took the record. */
-	if (c->round_robin && turn(c, *pos) == region)
+	if (c->policy == POLICY_ROUND_ROBIN && turn(c, *pos) == region)
 		*pos = (uint8_t)((*pos + 1) % c->total);
 }
 
@@ -106,6 +112,9 @@ static int read_weights(struct fl_sys *s, struct dns_conf *c, const struct fl_no
 	const struct fl_node *w = fl_doc_get(cfg, "weights");
 	for (int r = 0; r < s->nregions; r++)
 		c->weight[r] = 1;
+	if (w && c->policy == POLICY_FAILOVER)
+		return fl_doc_errf(e, w, "weights apply to the weighted and round-robin policies; a "
+				   "failover DNS sends to its active region");
 	if (w) {
 		int rc = fl_doc_want(w, FL_NODE_SEQ, "weights", e);
 		if (rc)
@@ -134,9 +143,13 @@ static int read_weights(struct fl_sys *s, struct dns_conf *c, const struct fl_no
 static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
 {
 	struct dns_conf *c = s->inst[self].conf;
-	int rc = model_wire(s, self, cfg, "targets", &queue_kind, 1, &c->target, e);
+	int rc = model_wire_role(s, self, cfg, "targets", ROLE_SINK, 1, &c->target, e);
+	if (!rc && s->inst[c->target].region < 0)
+		rc = fl_doc_errf(e, fl_doc_get(cfg, "targets"), "dns '%s' routes to one %s per region, "
+				 "but '%s' is a single global component", s->inst[self].comp,
+				 s->inst[c->target].kind->name, s->inst[c->target].comp);
 	if (!rc)
-		rc = fl_doc_opt_enum(cfg, "policy", policies, &c->round_robin, e);
+		rc = fl_doc_opt_enum(cfg, "policy", policies, &c->policy, e);
 	if (!rc)
 		rc = read_weights(s, c, cfg, e);
 	s->inst[self].size = (size_t)s->nregions + 1;
@@ -188,9 +201,11 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 	for (int r = 0; r < s->nregions; r++)
 		if (offline(s, v, self)[r] != FL_UP)
 			fl_buf_printf(b, "; region %d offline", fl_region_label(r));
-	if (conf(s, self)->round_robin)
+	if (conf(s, self)->policy == POLICY_ROUND_ROBIN)
 		fl_buf_printf(b, "; next turn: region %d",
 			      fl_region_label(turn(conf(s, self), *rr(s, v, self))));
+	if (conf(s, self)->policy == POLICY_FAILOVER)
+		fl_buf_printf(b, "; active region %d", fl_region_label(*rr(s, v, self)));
 }
 
 static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
@@ -200,14 +215,30 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	fl_buf_printf(b, "brings region %d back online", fl_region_label(st->arg));
 }
 
+static void switch_over(const struct fl_sys *s, uint8_t *v, int self, struct fl_events *ev)
+{
+	(void)ev;
+	uint8_t *active = rr(s, v, self);
+	*active = (uint8_t)((*active + 1) % s->nregions);
+}
+
+static int can_switch(const struct fl_sys *s, int self)
+{
+	return conf(s, self)->policy == POLICY_FAILOVER;
+}
+
+static const struct model_role role = {.switch_over = switch_over, .can_switch = can_switch};
+
 const struct fl_kind dns_kind = {
 	.name = "dns",
-	.summary = "weighted DNS in front of one queue per region; a region can be taken offline",
+	.summary = "DNS in front of one queue, stream or API per region: weighted, round-robin or "
+		   "failover routing; a region can be taken offline",
 	.per_region = 0,
 	.keys = keys,
 	.faults = faults,
 	.fault_needs_region = 1u << 0,
 	.conf_size = sizeof(struct dns_conf),
+	.role = &role,
 	.configure = configure,
 	.steps = steps,
 	.apply = apply,

@@ -1,11 +1,17 @@
 /*
- * queue.c - an SQS-like queue, one instance per region.
+ * queue.c - an SQS-like queue and a Kafka stream, one instance per region.
  *
  * A record stays in the queue until a consumer removes it (reading does not remove). An outage
  * rejects every call but keeps the data. Records are removed by id (first occurrence), as SQS
  * deletes by receipt handle; the P model removes the head, which is the same thing for the one
  * FIFO consumer each queue has here. The queue remembers every record it ever accepted (`seen`),
  * for the `sent` metric and for duplicate detection.
+ * A Kafka stream (kind `kafka`) is the same log with the P model's batch delivery as an option:
+ * with `batch: B` a consumer receives the first B records once B are waiting, and nothing
+ * before (a tail shorter than B waits for more); `batch: 1` (default) delivers record by
+ * record. Records are committed (removed) by id. Faults: an outage rejects every call and
+ * keeps the data; `lose-data` destroys what the queue holds (an unreplicated broker lost, an
+ * unclean leader election); a lost response on a send.
  *
  * State: struct queue_hdr, then items[capacity] (record ids, 0 = free), then seen[bitset].
  */
@@ -21,12 +27,14 @@ _Static_assert(sizeof(struct queue_hdr) == 2, "queue state must be padding-free"
 
 struct queue_conf {
 	int capacity; /* records it can hold in the model; more is a model bound, not a loss */
+	int batch;    /* records per delivery */
 };
 
 static const char *const keys[] = {"kind", "capacity", NULL};
-static const char *const faults[] = {"outage", "lost-response", NULL};
+static const char *const kafka_keys[] = {"kind", "capacity", "batch", NULL};
+static const char *const faults[] = {"outage", "lost-response", "lose-data", NULL};
 static const char *const metrics[] = {"sent", "depth", NULL};
-enum { F_OUTAGE, F_LOST };
+enum { F_OUTAGE, F_LOST, F_LOSE };
 enum { A_RECOVER };
 
 static struct queue_hdr *hdr(const struct fl_sys *s, const uint8_t *v, int q)
@@ -45,8 +53,6 @@ static uint8_t *seen(const struct fl_sys *s, const uint8_t *v, int q)
 	return items(s, v, q) + c->capacity;
 }
 
-int queue_lost_response_fault(void) { return F_LOST; }
-
 int queue_up(const struct fl_sys *s, const uint8_t *v, int q) { return hdr(s, v, q)->status == FL_UP; }
 
 int queue_head(const struct fl_sys *s, const uint8_t *v, int q)
@@ -62,6 +68,17 @@ int queue_has(const struct fl_sys *s, const uint8_t *v, int q, int rec)
 		if (it[i] == rec)
 			return 1;
 	return 0;
+}
+
+int queue_batch(const struct fl_sys *s, int q) { return ((const struct queue_conf *)s->inst[q].conf)->batch; }
+
+int queue_ready(const struct fl_sys *s, const uint8_t *v, int q, uint8_t *out)
+{
+	int b = queue_batch(s, q), len = hdr(s, v, q)->len;
+	if (len < b)
+		return 0;
+	memcpy(out, items(s, v, q), (size_t)b);
+	return b;
 }
 
 int queue_send(const struct fl_sys *s, uint8_t *v, int q, int rec, struct fl_events *ev)
@@ -105,10 +122,17 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 		cap = 4;
 	if (cap > 255)
 		cap = 255;
+	long batch = 1;
 	int rc = fl_doc_opt_int(cfg, "capacity", 1, 255, &cap, e);
+	if (!rc && s->inst[self].kind == &kafka_kind)
+		rc = fl_doc_opt_int(cfg, "batch", 1, MODEL_MAX_BATCH, &batch, e);
 	if (rc)
 		return rc;
+	if (batch > cap)
+		return fl_doc_errf(e, fl_doc_get(cfg, "batch"), "batch %ld is larger than the capacity %ld",
+				   batch, cap);
 	c->capacity = (int)cap;
+	c->batch = (int)batch;
 	s->inst[self].size = sizeof(struct queue_hdr) + (size_t)c->capacity +
 			     (size_t)model_bitset_bytes(s);
 	return FL_OK;
@@ -133,10 +157,15 @@ static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, s
 static int inject(const struct fl_sys *s, uint8_t *v, int self, int fault, int farg, int origin,
 		  struct fl_events *ev)
 {
-	(void)farg, (void)ev;
+	(void)farg;
 	struct queue_hdr *h = hdr(s, v, self);
 	if (fault == F_OUTAGE && h->status == FL_UP)
 		h->status = (uint8_t)origin;
+	if (fault == F_LOSE && h->len) {
+		memset(items(s, v, self), 0, h->len);
+		h->len = 0;
+		fl_event_add(ev, EV_LOSS, s->inst[self].region, self, 0, 0);
+	}
 	return FL_OK;
 }
 
@@ -169,6 +198,18 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	fl_buf_puts(b, "recovers from its outage");
 }
 
+static int send(const struct fl_sys *s, uint8_t *v, int q, int rec, struct fl_events *ev)
+{
+	return queue_send(s, v, q, rec, ev);
+}
+
+static int probe(const struct fl_sys *s, const uint8_t *v, int q)
+{
+	return queue_up(s, v, q) ? CALL_OK : CALL_FAIL;
+}
+
+static const struct model_role role = {.stream = 1, .send = send, .probe = probe, .lost_response = F_LOST};
+
 const struct fl_kind queue_kind = {
 	.name = "queue",
 	.summary = "SQS-like queue, one per region: a record stays until removed; an outage "
@@ -179,6 +220,28 @@ const struct fl_kind queue_kind = {
 	.fault_during_call = 1u << F_LOST,
 	.metrics = metrics,
 	.conf_size = sizeof(struct queue_conf),
+	.role = &role,
+	.configure = configure,
+	.steps = steps,
+	.apply = apply,
+	.inject = inject,
+	.recover = recover,
+	.metric = metric,
+	.describe = describe,
+	.step_name = step_name,
+};
+
+const struct fl_kind kafka_kind = {
+	.name = "kafka",
+	.summary = "Kafka stream, one per region: records stay until committed; optional batch "
+		   "delivery (batch: B); an outage rejects calls but keeps the data",
+	.per_region = 1,
+	.keys = kafka_keys,
+	.faults = faults,
+	.fault_during_call = 1u << F_LOST,
+	.metrics = metrics,
+	.conf_size = sizeof(struct queue_conf),
+	.role = &role,
 	.configure = configure,
 	.steps = steps,
 	.apply = apply,

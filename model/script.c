@@ -7,6 +7,8 @@
  *                                  is the number of records in batches 1..N
  *   fail: {component: C, region: R, fault: F}   (or `fail: C[R]`, the kind's first fault)
  *   recover: C[R]                  ends every fault of that instance
+ *   switch: C                      a failover DNS, Aurora or MongoDB Atlas makes its next
+ *                                  region active (the P models' SwitchRegions)
  *   settle                         waits until nothing else can happen (a timeout step: it is
  *                                  taken only where no normal step changes the state)
  *
@@ -24,9 +26,10 @@
 
 #define MAX_PHASES 64
 
-enum { P_PUBLISH, P_AWAIT, P_FAIL, P_RECOVER, P_SETTLE };
+enum { P_PUBLISH, P_AWAIT, P_FAIL, P_RECOVER, P_SETTLE, P_SWITCH };
 enum { OP_GE, OP_LE, OP_EQ, OP_GT, OP_LT };
-static const char *const phase_names[] = {"publish", "await", "fail", "recover", "settle", NULL};
+static const char *const phase_names[] = {"publish", "await", "fail", "recover", "settle", "switch",
+					  NULL};
 static const char *const op_names[] = {">=", "<=", "==", ">", "<", NULL};
 
 struct phase {
@@ -191,6 +194,21 @@ static int parse_fault(struct fl_sys *s, const struct fl_node *n, struct phase *
 	return FL_OK;
 }
 
+static int parse_switch(struct fl_sys *s, const struct fl_node *n, struct phase *p, struct fl_err *e)
+{
+	int region;
+	if (n->type != FL_NODE_SCALAR)
+		return fl_doc_errf(e, n, "switch names one component, e.g. switch: in-dns");
+	int rc = parse_target(s, n, n->str, &p->inst, &p->ninst, &region, e);
+	if (rc)
+		return rc;
+	if (!model_can_switch(s, p->inst))
+		return fl_doc_errf(e, n, "a %s cannot switch regions; switch works on a dns with policy: "
+					 "failover, an aurora and a mongo", s->inst[p->inst].kind->name);
+	snprintf(p->text, sizeof p->text, "switch %s to its next region", s->inst[p->inst].name);
+	return FL_OK;
+}
+
 static int parse_publish(const struct fl_sys *s, const struct script_conf *c,
 			 const struct fl_node *n, const struct fl_node *arg, struct phase *p,
 			 struct fl_err *e)
@@ -220,7 +238,7 @@ static int parse_phase(struct fl_sys *s, struct script_conf *c, const struct fl_
 	}
 	if (n->type != FL_NODE_MAP || fl_doc_len(n) != 1)
 		return fl_doc_errf(e, n, "each script phase is one of: publish: B, await: COND, "
-					 "fail: COMPONENT, recover: COMPONENT, settle");
+					 "fail: COMPONENT, recover: COMPONENT, switch: COMPONENT, settle");
 	const struct fl_node *arg = n->child;
 	int rc = fl_doc_enum(&(struct fl_node){.type = FL_NODE_SCALAR, .str = arg->key, .key = "phase",
 					       .origin = arg->origin, .line = arg->kline, .col = arg->kcol},
@@ -231,6 +249,8 @@ static int parse_phase(struct fl_sys *s, struct script_conf *c, const struct fl_
 		return fl_doc_errf(e, n, "write settle on its own: '- settle'");
 	if (p->type == P_AWAIT)
 		rc = parse_await(s, arg, p, e);
+	else if (p->type == P_SWITCH)
+		rc = parse_switch(s, arg, p, e);
 	else if (p->type != P_PUBLISH)
 		rc = parse_fault(s, arg, p, e);
 	else
@@ -306,6 +326,7 @@ static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, s
 		for (int i = 0; i < p->ninst; i++)
 			k->recover(s, v, p->inst + i, ev);
 		break;
+	case P_SWITCH: model_switch(s, v, p->inst, ev); break;
 	default: break;
 	}
 	*pc(s, v, st->inst) = (uint8_t)(st->arg + 1);

@@ -23,12 +23,15 @@ _Static_assert(sizeof(struct source_state) == 3, "source state must be padding-f
 struct source_conf {
 	int dns;
 	int stop_on_reject;
+	int replay;
+	int dest;       /* the destination replay confirms against, or -1 */
 };
 
 enum { IDLE, PUBLISHING, STOPPED };
-enum { A_PUBLISH };
-static const char *const keys[] = {"kind", "dns", "on_reject", NULL};
+enum { A_PUBLISH, A_REPLAY };
+static const char *const keys[] = {"kind", "dns", "on_reject", "replay", NULL};
 static const char *const reject_names[] = {"retry", "stop", NULL};
+static const char *const replay_names[] = {"none", "unconfirmed", NULL};
 static const char *const metrics[] = {"published", "busy", NULL};
 
 static struct source_state *st_of(const struct fl_sys *s, const uint8_t *v, int i)
@@ -53,30 +56,81 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	int rc = model_wire(s, self, cfg, "dns", &dns_kind, 1, &c->dns, e);
 	if (!rc)
 		rc = fl_doc_opt_enum(cfg, "on_reject", reject_names, &c->stop_on_reject, e);
+	if (!rc)
+		rc = fl_doc_opt_enum(cfg, "replay", replay_names, &c->replay, e);
+	c->dest = -1;
+	for (int i = 0; i < s->ninst && c->dest < 0; i++)
+		if (s->inst[i].kind == &destination_kind)
+			c->dest = i;
+	if (!rc && c->replay && c->dest < 0)
+		rc = fl_doc_errf(e, fl_doc_get(cfg, "replay"), "replay: unconfirmed needs a destination "
+				 "component to confirm against");
 	s->inst[self].size = sizeof(struct source_state);
 	return rc;
+}
+
+/* The record replay would publish again now (lost: published, not at the destination, in no
+ * queue or stream), or 0. */
+static int lost_record(const struct fl_sys *s, const uint8_t *v, int self)
+{
+	const struct source_conf *c = conf(s, self);
+	if (!c->replay)
+		return 0;
+	for (int rec = 1; rec <= st_of(s, v, self)->next; rec++) {
+		if (destination_received(s, v, c->dest, rec))
+			continue;
+		int held = 0;
+		for (int i = 0; i < s->ninst && !held; i++)
+			held = model_is_stream(s, i) && queue_has(s, v, i, rec);
+		if (!held)
+			return rec;
+	}
+	return 0;
+}
+
+static int replay_steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
+{
+	uint8_t routes[FL_MAX_REGIONS];
+	if (!lost_record(s, v, self))
+		return 0;
+	int nr = dns_routes(s, v, conf(s, self)->dns, routes), n = 0;
+	for (int i = 0; i < nr && n < max; i++)
+		out[n++] = (struct fl_step){.inst = (uint16_t)self, .cls = FL_TIMEOUT, .action = A_REPLAY,
+					    .arg = routes[i]};
+	return n;
 }
 
 static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
 {
 	const struct source_state *x = st_of(s, v, self);
 	if (x->mode != PUBLISHING)
-		return 0;
+		return replay_steps(s, v, self, out, max);
 	uint8_t routes[FL_MAX_REGIONS];
 	int nr = dns_routes(s, v, conf(s, self)->dns, routes), n = 0;
 	if (nr == 0 && max > 0) /* nowhere to go: the attempt is rejected */
 		out[n++] = (struct fl_step){.inst = (uint16_t)self, .action = A_PUBLISH, .arg = FL_ANY};
 	for (int i = 0; i < nr && n + 2 <= max; i++) {
-		int q = dns_target(s, conf(s, self)->dns, routes[i]);
+		int q = dns_target(s, conf(s, self)->dns, routes[i]), res = sink_probe(s, v, q);
+		if (res == CALL_BLOCK)
+			continue;
 		out[n++] = (struct fl_step){.inst = (uint16_t)self, .action = A_PUBLISH, .arg = routes[i]};
-		if (queue_up(s, v, q))
+		if (res == CALL_OK)
 			out[n++] = (struct fl_step){.inst = (uint16_t)self, .target = (uint16_t)q,
 						    .cls = FL_FAULT, .action = A_PUBLISH,
 						    .arg = routes[i],
-						    .fault = (uint8_t)queue_lost_response_fault(),
+						    .fault = (uint8_t)sink_lost_response(s, q),
 						    .farg = FL_ANY};
 	}
 	return n;
+}
+
+static int replay(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
+{
+	int rec = lost_record(s, v, st->inst);
+	int res = sink_send(s, v, dns_target(s, conf(s, st->inst)->dns, st->arg), rec, ev);
+	if (res == CALL_OK)
+		fl_event_add(ev, EV_PUBLISH, st->arg, st->inst, rec, 1);
+	return res < 0 ? res : FL_OK;
 }
 
 static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, struct fl_events *ev)
@@ -84,8 +138,10 @@ static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, s
 	struct source_state *x = st_of(s, v, st->inst);
 	const struct source_conf *c = conf(s, st->inst);
 	int rec = x->next + 1, res = CALL_FAIL;
+	if (st->action == A_REPLAY)
+		return replay(s, v, st, ev);
 	if (st->arg != FL_ANY) {
-		res = queue_send(s, v, dns_target(s, c->dns, st->arg), rec, ev);
+		res = sink_send(s, v, dns_target(s, c->dns, st->arg), rec, ev);
 		if (res < 0)
 			return res;
 	}
@@ -120,18 +176,19 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 		      struct fl_buf *b)
 {
 	const struct source_conf *c = conf(s, st->inst);
-	int rec = st_of(s, v, st->inst)->next + 1;
+	int rec = st->action == A_REPLAY ? lost_record(s, v, st->inst) : st_of(s, v, st->inst)->next + 1;
 	if (st->arg == FL_ANY) {
 		fl_buf_printf(b, "publishes record %d via %s: no region to route to, rejected", rec,
 			      s->inst[c->dns].name);
 		return;
 	}
 	int q = dns_target(s, c->dns, st->arg);
-	fl_buf_printf(b, "publishes record %d via %s to %s", rec, s->inst[c->dns].name, s->inst[q].name);
+	fl_buf_printf(b, "%s record %d via %s to %s", st->action == A_REPLAY ? "replays lost" : "publishes",
+		      rec, s->inst[c->dns].name, s->inst[q].name);
 	if (st->cls == FL_FAULT)
-		fl_buf_puts(b, ": the queue takes it but the response is lost");
-	else if (!queue_up(s, v, q))
-		fl_buf_puts(b, ": rejected, the queue is out");
+		fl_buf_printf(b, ": the %s takes it but the response is lost", s->inst[q].kind->name);
+	else if (sink_probe(s, v, q) != CALL_OK)
+		fl_buf_printf(b, ": rejected, the %s is out", s->inst[q].kind->name);
 }
 
 const struct fl_kind source_kind = {

@@ -6,11 +6,13 @@
  * Items are keyed by record id, so storing a record twice leaves one item (a put); a second
  * write of a record already there is still reported (EV_DB_WRITE with other = 1), which is how
  * the no-duplicates spec sees a stage processing a record twice. Faults: the whole table out,
- * one region's replica out, replication paused, a lost write response.
+ * one region's replica out, replication paused, a lost write response, and the loss of one
+ * region (`lose-region`): its replica's data is gone, writes it had not yet replicated are
+ * lost, and the replica is rebuilt from the others.
  * With `on_outage: reject` (default, like DynamoDB's errors) a write to a table that is out
  * fails; with `block` the writer waits, as the P model's deferred events do.
  *
- * State: struct table_hdr, replica[R] (origin), plen[R], present[R][bitset], pending[R][N].
+ * State: struct table_hdr, replica[R] (origin), then one copy per region (model/copies.c).
  */
 #include "model.h"
 
@@ -24,17 +26,16 @@ _Static_assert(sizeof(struct table_hdr) == 2, "table state must be padding-free"
 
 struct table_conf {
 	int block;        /* 1: writes wait while the table is out; 0: they fail */
-	size_t o_replica; /* byte offsets inside the slice */
-	size_t o_plen, o_bits, o_pend;
-	int nb;           /* bitset bytes */
+	size_t o_replica; /* byte offset of replica[R] inside the slice */
+	struct copies cp; /* one copy per region */
 };
 
 static const char *const keys[] = {"kind", "on_outage", NULL};
 static const char *const faults[] = {"outage", "replica-outage", "replication-pause",
-				     "lost-response", NULL};
+				     "lost-response", "lose-region", NULL};
 static const char *const metrics[] = {"pending", NULL};
 static const char *const outage_names[] = {"reject", "block", NULL};
-enum { F_OUTAGE, F_REPLICA, F_PAUSE, F_LOST };
+enum { F_OUTAGE, F_REPLICA, F_PAUSE, F_LOST, F_LOSE };
 enum { A_REPLICATE, A_RECOVER, A_RESUME, A_RECOVER_REPLICA };
 
 static uint8_t *base(const struct fl_sys *s, const uint8_t *v, int t)
@@ -54,69 +55,56 @@ static uint8_t *replica(const struct fl_sys *s, const uint8_t *v, int t)
 	return base(s, v, t) + conf(s, t)->o_replica;
 }
 
-static uint8_t *plen(const struct fl_sys *s, const uint8_t *v, int t)
+static int has(const struct fl_sys *s, const uint8_t *v, int t, int region, int rec)
 {
-	return base(s, v, t) + conf(s, t)->o_plen;
+	return copies_has(&conf(s, t)->cp, base(s, v, t), region, rec);
 }
 
-static uint8_t *bits(const struct fl_sys *s, const uint8_t *v, int t, int r)
-{
-	return base(s, v, t) + conf(s, t)->o_bits + (size_t)(r * conf(s, t)->nb);
-}
-
-static uint8_t *pending(const struct fl_sys *s, const uint8_t *v, int t, int r)
-{
-	return base(s, v, t) + conf(s, t)->o_pend + (size_t)(r * s->nrecords);
-}
-
-int table_lost_response_fault(void) { return F_LOST; }
-
-int table_has(const struct fl_sys *s, const uint8_t *v, int t, int region, int rec)
-{
-	return model_bit(bits(s, v, t, region), rec);
-}
-
-int table_up(const struct fl_sys *s, const uint8_t *v, int t, int region)
+static int up(const struct fl_sys *s, const uint8_t *v, int t, int region)
 {
 	return hdr(s, v, t)->status == FL_UP && replica(s, v, t)[region] == FL_UP;
 }
 
-int table_probe(const struct fl_sys *s, const uint8_t *v, int t, int region)
+static int probe(const struct fl_sys *s, const uint8_t *v, int t, int region)
 {
-	if (table_up(s, v, t, region))
+	if (up(s, v, t, region))
 		return CALL_OK;
 	return conf(s, t)->block ? CALL_BLOCK : CALL_FAIL;
 }
 
-static int is_pending(const struct fl_sys *s, const uint8_t *v, int t, int r, int rec)
+static int put(const struct fl_sys *s, uint8_t *v, int t, int region, int rec, int skip_if_present,
+	       struct fl_events *ev)
 {
-	const uint8_t *p = pending(s, v, t, r);
-	for (int i = 0; i < plen(s, v, t)[r]; i++)
-		if (p[i] == rec)
-			return 1;
-	return 0;
-}
-
-int table_write(const struct fl_sys *s, uint8_t *v, int t, int region, int rec, int skip_if_present,
-		struct fl_events *ev)
-{
-	int rc = table_probe(s, v, t, region);
+	int rc = probe(s, v, t, region);
 	if (rc != CALL_OK)
 		return rc;
-	int again = table_has(s, v, t, region, rec);
+	const struct copies *cp = &conf(s, t)->cp;
+	int again = has(s, v, t, region, rec);
 	if (again && skip_if_present)
 		return CALL_OK;
-	model_set_bit(bits(s, v, t, region), rec);
+	copies_put(cp, base(s, v, t), region, rec);
 	fl_event_add(ev, EV_DB_WRITE, region, t, rec, again);
-	for (int r = 0; r < s->nregions; r++) {
-		/* A put of an item the replica already has, or is about to get, changes nothing. */
-		if (r == region || table_has(s, v, t, r, rec) || is_pending(s, v, t, r, rec))
-			continue;
-		uint8_t *n = &plen(s, v, t)[r];
-		pending(s, v, t, r)[*n] = (uint8_t)rec;
-		*n = (uint8_t)(*n + 1);
-	}
+	/* A put of an item a replica already has, or is about to get, changes nothing there. */
+	for (int r = 0; r < s->nregions; r++)
+		if (r != region)
+			copies_queue(cp, base(s, v, t), r, rec);
 	return CALL_OK;
+}
+
+static int ncopies(const struct fl_sys *s, int t)
+{
+	(void)t;
+	return s->nregions;
+}
+
+static int copy_has(const struct fl_sys *s, const uint8_t *v, int t, int k, int rec)
+{
+	return has(s, v, t, k, rec);
+}
+
+static void copy_name(const struct fl_sys *s, int t, int k, struct fl_buf *b)
+{
+	fl_buf_printf(b, "%s's region %d replica", s->inst[t].name, fl_region_label(k));
 }
 
 static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e)
@@ -125,13 +113,9 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	int rc = fl_doc_opt_enum(cfg, "on_outage", outage_names, &c->block, e);
 	if (rc)
 		return rc;
-	size_t R = (size_t)s->nregions;
-	c->nb = model_bitset_bytes(s);
 	c->o_replica = sizeof(struct table_hdr);
-	c->o_plen = c->o_replica + R;
-	c->o_bits = c->o_plen + R;
-	c->o_pend = c->o_bits + R * (size_t)c->nb;
-	s->inst[self].size = c->o_pend + R * (size_t)s->nrecords;
+	s->inst[self].size = c->o_replica + (size_t)s->nregions +
+			     copies_layout(&c->cp, s, s->nregions, c->o_replica + (size_t)s->nregions);
 	return FL_OK;
 }
 
@@ -149,7 +133,8 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 	const uint8_t *rep = replica(s, v, self);
 	int n = 0;
 	for (int r = 0; r < s->nregions; r++) {
-		if (plen(s, v, self)[r] && h->status == FL_UP && h->repl == FL_UP && rep[r] == FL_UP)
+		if (copies_pending(&conf(s, self)->cp, base(s, v, self), r) && h->status == FL_UP &&
+		    h->repl == FL_UP && rep[r] == FL_UP)
 			n = add(out, n, max, self, A_REPLICATE, r);
 		if (rep[r] == FL_TRANSIENT)
 			n = add(out, n, max, self, A_RECOVER_REPLICA, r);
@@ -163,12 +148,7 @@ static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_s
 
 static void replicate(const struct fl_sys *s, uint8_t *v, int t, int r, struct fl_events *ev)
 {
-	uint8_t *p = pending(s, v, t, r), *n = &plen(s, v, t)[r];
-	int rec = p[0];
-	memmove(p, p + 1, (size_t)(*n - 1));
-	*n = (uint8_t)(*n - 1);
-	p[*n] = 0;
-	model_set_bit(bits(s, v, t, r), rec);
+	int rec = copies_replicate(&conf(s, t)->cp, base(s, v, t), r);
 	fl_event_add(ev, EV_REPLICATE, r, t, rec, 0);
 }
 
@@ -187,8 +167,12 @@ static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, s
 static int inject(const struct fl_sys *s, uint8_t *v, int self, int fault, int farg, int origin,
 		  struct fl_events *ev)
 {
-	(void)ev;
 	struct table_hdr *h = hdr(s, v, self);
+	if (fault == F_LOSE && farg < s->nregions) {
+		copies_lose(&conf(s, self)->cp, base(s, v, self), farg);
+		fl_event_add(ev, EV_LOSS, farg, self, 0, 0);
+		return FL_OK;
+	}
 	uint8_t *slot = fault == F_OUTAGE ? &h->status
 		      : fault == F_PAUSE  ? &h->repl
 		      : fault == F_REPLICA && farg < s->nregions ? &replica(s, v, self)[farg]
@@ -211,7 +195,7 @@ static long metric(const struct fl_sys *s, const uint8_t *v, int self, int m)
 	(void)m;
 	long n = 0;
 	for (int r = 0; r < s->nregions; r++)
-		n += plen(s, v, self)[r];
+		n += copies_pending(&conf(s, self)->cp, base(s, v, self), r);
 	return n;
 }
 
@@ -222,21 +206,9 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 	if (h->repl != FL_UP)
 		fl_buf_printf(b, ", replication paused (%s)", h->repl == FL_BY_SCRIPT ? "script" : "fault");
 	for (int r = 0; r < s->nregions; r++) {
-		fl_buf_printf(b, "; region %d%s {", fl_region_label(r),
+		fl_buf_printf(b, "; region %d%s ", fl_region_label(r),
 			      replica(s, v, self)[r] == FL_UP ? "" : " (replica out)");
-		const char *sep = "";
-		for (int rec = 1; rec <= s->nrecords; rec++)
-			if (table_has(s, v, self, r, rec)) {
-				fl_buf_printf(b, "%s%d", sep, rec);
-				sep = " ";
-			}
-		fl_buf_puts(b, "}");
-		if (plen(s, v, self)[r]) {
-			fl_buf_puts(b, " <- replicating [");
-			for (int i = 0; i < plen(s, v, self)[r]; i++)
-				fl_buf_printf(b, "%s%d", i ? " " : "", pending(s, v, self, r)[i]);
-			fl_buf_puts(b, "]");
-		}
+		copies_describe(&conf(s, self)->cp, base(s, v, self), r, b);
 	}
 }
 
@@ -246,14 +218,27 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	int r = fl_region_label(st->arg);
 	switch (st->action) {
 	case A_REPLICATE:
-		fl_buf_printf(b, "replicates record %d into region %d", pending(s, v, st->inst, st->arg)[0],
-			      r);
+		fl_buf_printf(b, "replicates record %d into region %d",
+			      copies_head(&conf(s, st->inst)->cp, base(s, v, st->inst), st->arg), r);
 		break;
 	case A_RECOVER: fl_buf_puts(b, "recovers from its outage"); break;
 	case A_RESUME: fl_buf_puts(b, "resumes replication"); break;
 	default: fl_buf_printf(b, "region %d replica recovers", r); break;
 	}
 }
+
+static const struct model_db db = {
+	.probe = probe,
+	.write = put,
+	.readable = has,
+	.up = up,
+	.copies = ncopies,
+	.copy_has = copy_has,
+	.copy_name = copy_name,
+	.lost_response = F_LOST,
+};
+
+static const struct model_role role = {.db = &db};
 
 const struct fl_kind table_kind = {
 	.name = "table",
@@ -262,10 +247,11 @@ const struct fl_kind table_kind = {
 	.per_region = 0,
 	.keys = keys,
 	.faults = faults,
-	.fault_needs_region = 1u << F_REPLICA,
+	.fault_needs_region = 1u << F_REPLICA | 1u << F_LOSE,
 	.fault_during_call = 1u << F_LOST,
 	.metrics = metrics,
 	.conf_size = sizeof(struct table_conf),
+	.role = &role,
 	.configure = configure,
 	.steps = steps,
 	.apply = apply,

@@ -1,7 +1,7 @@
 /*
  * correctness.c - spec `correctness`: a container removes a record from its input only after
- * the record is stored in its table (its own region's replica), so nothing published is lost
- * if the container dies right after the remove (seed 002, learning 2).
+ * the record is stored in its database (a read from its region finds it), so nothing
+ * published is lost if the container dies right after the remove (seed 002, learning 2).
  */
 #include "../model/model.h"
 #include "specs.h"
@@ -14,8 +14,8 @@ static int on_events(const struct fl_sys *s, uint8_t *v, int self, const struct 
 		const struct fl_event *x = &ev->e[i];
 		if (x->type != EV_REMOVE || s->inst[x->inst].kind != &container_kind)
 			continue;
-		int t = container_table(s, x->inst);
-		if (table_has(s, v, t, x->region, x->rec))
+		int t = container_db(s, x->inst);
+		if (model_db(s, t)->readable(s, v, t, x->region, x->rec))
 			continue;
 		fl_buf_printf(why, "%s removed record %d from %s before storing it in %s (region %d).",
 			      s->inst[x->inst].name, x->rec, s->inst[x->other].name, s->inst[t].name,
@@ -27,6 +27,6 @@ static int on_events(const struct fl_sys *s, uint8_t *v, int self, const struct 
 
 const struct fl_spec_kind spec_correctness_kind = {
 	.name = "correctness",
-	.summary = "a container removes a record from its input only after it stored it in its table",
+	.summary = "a container removes a record from its input only after it stored it in its database",
 	.on_events = on_events,
 };

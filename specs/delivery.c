@@ -1,6 +1,6 @@
 /*
  * delivery.c - spec `delivery` (eventually): once nothing more can happen, every published
- * record is in every replica of every table and has reached the destination, and the script
+ * record is in every copy of every database and has reached the destination, and the script
  * has run to its end. Judged on states at rest: neither a normal step nor a timeout can change
  * them (fault steps may remain; faults are never owed).
  */
@@ -12,7 +12,7 @@ static void whereabouts(const struct fl_sys *s, const uint8_t *v, int rec, struc
 {
 	const char *sep = " It is still in ";
 	for (int i = 0; i < s->ninst; i++)
-		if (s->inst[i].kind == &queue_kind && queue_has(s, v, i, rec)) {
+		if (model_is_stream(s, i) && queue_has(s, v, i, rec)) {
 			fl_buf_printf(why, "%s%s", sep, s->inst[i].name);
 			sep = ", ";
 		}
@@ -20,15 +20,17 @@ static void whereabouts(const struct fl_sys *s, const uint8_t *v, int rec, struc
 		fl_buf_puts(why, ".");
 }
 
-static int missing_in_tables(const struct fl_sys *s, const uint8_t *v, int rec, struct fl_buf *why)
+static int missing_in_databases(const struct fl_sys *s, const uint8_t *v, int rec, struct fl_buf *why)
 {
 	for (int t = 0; t < s->ninst; t++) {
-		if (s->inst[t].kind != &table_kind)
+		const struct model_db *db = model_db(s, t);
+		if (!db)
 			continue;
-		for (int r = 0; r < s->nregions; r++)
-			if (!table_has(s, v, t, r, rec)) {
-				fl_buf_printf(why, "published record %d never reached %s's region %d replica.",
-					      rec, s->inst[t].name, fl_region_label(r));
+		for (int k = 0; k < db->copies(s, t); k++)
+			if (!db->copy_has(s, v, t, k, rec)) {
+				fl_buf_printf(why, "published record %d never reached ", rec);
+				db->copy_name(s, t, k, why);
+				fl_buf_puts(why, ".");
 				return 1;
 			}
 	}
@@ -37,7 +39,7 @@ static int missing_in_tables(const struct fl_sys *s, const uint8_t *v, int rec, 
 
 static int record_missing(const struct fl_sys *s, const uint8_t *v, int rec, struct fl_buf *why)
 {
-	if (missing_in_tables(s, v, rec, why))
+	if (missing_in_databases(s, v, rec, why))
 		return 1;
 	for (int d = 0; d < s->ninst; d++)
 		if (s->inst[d].kind == &destination_kind && !destination_received(s, v, d, rec)) {
@@ -76,7 +78,7 @@ static int at_rest(const struct fl_sys *s, const uint8_t *v, int self, struct fl
 
 const struct fl_spec_kind spec_delivery_kind = {
 	.name = "delivery",
-	.summary = "every published record eventually reaches every table replica and the destination",
+	.summary = "every published record eventually reaches every database copy and the destination",
 	.eventually = 1,
 	.at_rest = at_rest,
 };

@@ -10,7 +10,7 @@
 #include "../checker/sys.h"
 
 extern const struct fl_spec_kind spec_correctness_kind, spec_delivery_kind,
-	spec_no_duplicates_kind, spec_ordering_kind;
+	spec_no_duplicates_kind, spec_ordering_kind, spec_data_loss_kind;
 
 /* Spec table, NULL-terminated, in the order verdicts are printed. */
 extern const struct fl_spec_kind *const fl_spec_kinds[];

@@ -148,7 +148,7 @@ Test(scenario_errors, input_names_a_table)
 {
 	expect_error("input: inbound-queue, table: inbound-table",
 		     "input: inbound-table, table: inbound-table", "input: inbound-table", 7,
-		     "container 'inbound': input 'inbound-table' is a table, but input must be a queue");
+		     "container 'inbound': input 'inbound-table' is a table, but input must be a stream (a queue or kafka)");
 }
 
 Test(scenario_errors, input_names_a_missing_component)
@@ -272,7 +272,7 @@ Test(scenario_errors, region_out_of_range)
 Test(scenario_errors, container_reads_and_publishes_same_queue)
 {
 	expect_error("output: inbound-preprocess-queue}", "output: inbound-queue}",
-		     "inbound-queue}", 0, "container 'inbound' would read and publish to the same queue");
+		     "inbound-queue}", 0, "container 'inbound' would read and publish to the same stream");
 }
 
 Test(scenario_errors, spec_listed_twice)
