@@ -8,6 +8,8 @@
  * moves on (`remove_failure: ignore`, default): the record stays in the queue and is delivered
  * again later, the duplicate of seed 002's learning 5. With `retry` it waits until the remove
  * succeeds. Polling a queue that is out changes nothing, so it is not a step.
+ * With `on_repeat: drop` the destination de-duplicates: a record it has received before is
+ * removed again but not delivered again (an idempotent consumer: exactly-once effect).
  *
  * State: holding (0, or 1 + the region of the queue it holds records from), n, held[batch],
  * got[bitset] (received at least once), dup[bitset] (received more than once).
@@ -26,12 +28,14 @@ _Static_assert(sizeof(struct dest_hdr) == 2, "destination state must be padding-
 struct dest_conf {
 	int dns;
 	int retry_remove;
+	int drop_repeats;
 	int batch;      /* records per delivery of the streams it reads */
 };
 
 enum { A_RECEIVE, A_REMOVE };
-static const char *const keys[] = {"kind", "dns", "remove_failure", NULL};
+static const char *const keys[] = {"kind", "dns", "remove_failure", "on_repeat", NULL};
 static const char *const remove_names[] = {"ignore", "retry", NULL};
+static const char *const repeat_names[] = {"deliver", "drop", NULL};
 static const char *const metrics[] = {"received", "duplicates", NULL};
 
 static struct dest_hdr *hdr(const struct fl_sys *s, const uint8_t *v, int d)
@@ -63,6 +67,8 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	int rc = model_wire(s, self, cfg, "dns", &dns_kind, 1, &c->dns, e);
 	if (!rc)
 		rc = fl_doc_opt_enum(cfg, "remove_failure", remove_names, &c->retry_remove, e);
+	if (!rc)
+		rc = fl_doc_opt_enum(cfg, "on_repeat", repeat_names, &c->drop_repeats, e);
 	if (rc)
 		return rc;
 	int q = dns_target(s, c->dns, 0);
@@ -109,6 +115,8 @@ static void receive(const struct fl_sys *s, uint8_t *v, int d, int region, struc
 	h->holding = (uint8_t)(region + 1);
 	for (int i = 0; i < h->n; i++) {
 		int rec = h->held[i], again = model_bit(got(s, v, d), rec);
+		if (again && conf(s, d)->drop_repeats)
+			continue;
 		model_set_bit(got(s, v, d), rec);
 		if (again)
 			model_set_bit(twice(s, v, d), rec);
