@@ -73,6 +73,7 @@ static struct container_state *st_of(const struct fl_sys *s, const uint8_t *v, i
 static const struct container_conf *conf(const struct fl_sys *s, int i) { return s->inst[i].conf; }
 
 int container_db(const struct fl_sys *s, int c) { return conf(s, c)->db; }
+int container_input(const struct fl_sys *s, int c) { return conf(s, c)->in; }
 
 static int read_order(struct container_conf *c, const struct fl_node *cfg, struct fl_err *e)
 {
@@ -268,6 +269,13 @@ static int do_write(const struct fl_sys *s, uint8_t *v, int self, struct contain
 	return res;
 }
 
+/* 1 if held record i is stored: written (and acknowledged) in this pass, or skipped because
+ * the database had it already. */
+static int stored(const struct container_state *x, int i)
+{
+	return (x->skip >> i & 1u) || i < x->w;
+}
+
 /* Publish or remove the batch in one call; returns CALL_* or FL_EBOUND. */
 static int do_batch(const struct fl_sys *s, uint8_t *v, int self, int op, struct fl_events *ev)
 {
@@ -282,7 +290,7 @@ static int do_batch(const struct fl_sys *s, uint8_t *v, int self, int op, struct
 		}
 		res = queue_remove(s, v, c->in, x->rec[i]);
 		if (res == CALL_OK)
-			fl_event_add(ev, EV_REMOVE, r, self, x->rec[i], c->in);
+			fl_event_add(ev, EV_REMOVE, r, self, x->rec[i], stored(x, i));
 	}
 	return res;
 }

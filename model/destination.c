@@ -135,7 +135,7 @@ static int apply(const struct fl_sys *s, uint8_t *v, const struct fl_step *st, s
 	for (int i = 0; i < h->n && res == CALL_OK; i++) {
 		res = queue_remove(s, v, q, h->held[i]);
 		if (res == CALL_OK)
-			fl_event_add(ev, EV_REMOVE, h->holding - 1, st->inst, h->held[i], q);
+			fl_event_add(ev, EV_REMOVE, h->holding - 1, st->inst, h->held[i], 1);
 	}
 	if (res == CALL_OK || !conf(s, st->inst)->retry_remove) {
 		memset(h->held, 0, h->n);

@@ -18,7 +18,8 @@ enum { CALL_OK = 0, CALL_FAIL = 1, CALL_BLOCK = 2 };
 enum {
 	EV_PUBLISH = 1, /* the source's record was accepted by its first hop (inst = source) */
 	EV_ENQUEUE,     /* a queue accepted rec (inst = queue; other = 1 if it had seen rec before) */
-	EV_REMOVE,      /* a consumer removed rec from its input (inst = consumer; other = queue) */
+	EV_REMOVE,      /* a consumer removed rec from its input (inst = consumer; other = 1 if it
+			   had stored rec in its database first, or has no database) */
 	EV_DB_WRITE,    /* a database stored rec (inst = db; other = 1 if it held rec already) */
 	EV_REPLICATE,   /* replication stored rec in a copy (inst = db; region = the copy) */
 	EV_DELIVER,     /* the destination received rec (other = 1 if it had received it before) */
@@ -146,6 +147,7 @@ int destination_received(const struct fl_sys *s, const uint8_t *v, int d, int re
 
 /* container.c */
 int container_db(const struct fl_sys *s, int c);
+int container_input(const struct fl_sys *s, int c);
 
 /* api.c: an API container's synchronous chain (write its database, call the next hop). */
 int api_invoke(const struct fl_sys *s, uint8_t *v, int a, int rec, struct fl_events *ev);
