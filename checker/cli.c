@@ -3,6 +3,9 @@
  * replays and prints every counterexample, and maps the outcome to an exit code
  * (0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario, 3 incomplete,
  * 4 internal error). This is the only file that prints and exits.
+ *
+ * A file with design variants (`variants:`) is checked once per variant, each with its own
+ * report under a heading, then a summary table; the exit code is the worst of the variants'.
  */
 #include "../model/model.h"
 #include "../specs/specs.h"
@@ -28,6 +31,8 @@ struct cli {
 	int nsets;
 	const char *specs[FL_MAX_SPECS];
 	int nspecs;
+	const char *variants[FL_MAX_VARIANTS]; /* --variant: check only these */
+	int nvariants;
 	struct fl_search_opts so;
 	const char *json, *trace_json;
 	int quiet;
@@ -43,6 +48,9 @@ static void usage(FILE *f)
 	      "  --set PATH=VALUE     override a scenario value (e.g. records.per_batch=2,\n"
 	      "                       inbound.idempotency=none); repeatable\n"
 	      "  --spec NAME          check only this spec (repeatable)\n"
+	      "  --variant NAME       check only this design variant of FILE (repeatable); without it,\n"
+	      "                       every variant of a file with variants: is checked, then a\n"
+	      "                       summary table is printed\n"
 	      "  --search MODE        bfs (default: shortest counterexamples), dfs, random\n"
 	      "  --seed S --walks N --depth D   random walks (defaults 1, 1000, 1000)\n"
 	      "  --max-states N       stop (incomplete) after N states (k, M, G suffixes)\n"
@@ -50,11 +58,13 @@ static void usage(FILE *f)
 	      "  --time-limit T       stop (incomplete) after T seconds (or 90s, 5m, 1h)\n"
 	      "  --json FILE          write the whole result as JSON ('-' for stdout)\n"
 	      "  --trace-json FILE    write the counterexamples as JSON\n"
+	      "                       (with variants, both write {\"variants\": [one per variant]})\n"
 	      "  --quiet              no counterexample traces (still the verdicts, reasons, figures)\n"
 	      "  --no-progress        no progress line on stderr\n"
 	      "\n"
 	      "exit codes: 0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario,\n"
-	      "            3 incomplete (a limit was reached first), 4 internal error\n",
+	      "            3 incomplete (a limit was reached first), 4 internal error;\n"
+	      "            with variants, the worst over them (4, then 2, 1, 3, 0)\n",
 	      f);
 }
 
@@ -111,8 +121,8 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-enum { O_SET = 1000, O_SPEC, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM, O_TIME, O_JSON,
-       O_TJSON, O_QUIET, O_NOPROG, O_HELP };
+enum { O_SET = 1000, O_SPEC, O_VARIANT, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM,
+       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_HELP };
 
 static int set_option(struct cli *c, int opt, const char *arg)
 {
@@ -127,6 +137,11 @@ static int set_option(struct cli *c, int opt, const char *arg)
 		if (c->nspecs >= FL_MAX_SPECS)
 			return bad_usage("too many --spec options (%s)", arg);
 		c->specs[c->nspecs++] = arg;
+		return 0;
+	case O_VARIANT:
+		if (c->nvariants >= FL_MAX_VARIANTS)
+			return bad_usage("too many --variant options (%s)", arg);
+		c->variants[c->nvariants++] = arg;
 		return 0;
 	case O_SEARCH:
 		if (!strcmp(arg, "bfs")) c->so.mode = FL_BFS;
@@ -166,7 +181,8 @@ static int set_option(struct cli *c, int opt, const char *arg)
 static int parse_args(struct cli *c, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"set", 1, 0, O_SET}, {"spec", 1, 0, O_SPEC}, {"search", 1, 0, O_SEARCH},
+		{"set", 1, 0, O_SET}, {"spec", 1, 0, O_SPEC}, {"variant", 1, 0, O_VARIANT},
+		{"search", 1, 0, O_SEARCH},
 		{"seed", 1, 0, O_SEED}, {"walks", 1, 0, O_WALKS}, {"depth", 1, 0, O_DEPTH},
 		{"max-states", 1, 0, O_MAXS}, {"max-memory", 1, 0, O_MAXM},
 		{"time-limit", 1, 0, O_TIME}, {"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON},
@@ -313,37 +329,77 @@ static void json_figures(struct fl_json *j, const struct fl_result *r)
 	fl_json_obj_end(j);
 }
 
-static void json_result(FILE *f, const struct cli *c, const struct fl_sys *s,
-			const struct fl_result *r, const struct fl_trace *tr)
+/* One checked system: a file without variants, or one variant of it. */
+struct run {
+	const struct fl_scn_variant *v; /* NULL for a file without variants */
+	struct fl_sys s;
+	struct fl_result r;
+	struct fl_trace tr[FL_MAX_SPECS];
+	int code;          /* the exit code of this run alone */
+	int failed;        /* an internal error: no verdicts (e says why) */
+	struct fl_err e;
+};
+
+static void run_fini(struct run *x)
+{
+	for (int i = 0; i < FL_MAX_SPECS; i++)
+		fl_trace_fini(&x->tr[i]);
+	fl_result_fini(&x->r);
+	fl_sys_free(&x->s);
+}
+
+static void json_result(struct fl_json *j, const struct cli *c, const struct run *x)
 {
 	static const char *const modes[] = {"bfs", "dfs", "random"};
-	struct fl_json j;
-	fl_json_init(&j, f);
-	fl_json_obj(&j);
-	fl_json_key(&j, "faultline"), fl_json_str(&j, FL_VERSION);
-	fl_json_key(&j, "file"), fl_json_str(&j, c->file);
-	fl_json_key(&j, "scenario"), fl_json_str(&j, s->name);
-	fl_json_key(&j, "search"), fl_json_str(&j, modes[c->so.mode]);
-	fl_json_key(&j, "state_vector_bytes"), fl_json_int(&j, (long long)s->width);
-	fl_json_key(&j, "stop_reason"), r->complete ? fl_json_null(&j) : fl_json_str(&j, r->stop_reason);
-	fl_json_key(&j, "specs");
-	fl_json_arr(&j);
+	const struct fl_sys *s = &x->s;
+	const struct fl_result *r = &x->r;
+	fl_json_obj(j);
+	if (x->failed) { /* only for a variant: the other variants still have their results */
+		fl_json_key(j, "variant"), fl_json_str(j, x->v->name);
+		fl_json_key(j, "error"), fl_json_str(j, x->e.msg);
+		fl_json_obj_end(j);
+		return;
+	}
+	fl_json_key(j, "faultline"), fl_json_str(j, FL_VERSION);
+	fl_json_key(j, "file"), fl_json_str(j, c->file);
+	fl_json_key(j, "scenario"), fl_json_str(j, s->name);
+	if (x->v)
+		fl_json_key(j, "variant"), fl_json_str(j, x->v->name);
+	fl_json_key(j, "search"), fl_json_str(j, modes[c->so.mode]);
+	fl_json_key(j, "state_vector_bytes"), fl_json_int(j, (long long)s->width);
+	fl_json_key(j, "stop_reason"), r->complete ? fl_json_null(j) : fl_json_str(j, r->stop_reason);
+	fl_json_key(j, "specs");
+	fl_json_arr(j);
 	for (int i = 0; i < s->nspec; i++) {
 		int m = matches(s, r, i);
-		fl_json_obj(&j);
-		fl_json_key(&j, "name"), fl_json_str(&j, s->spec[i].kind->name);
-		fl_json_key(&j, "verdict"), fl_json_str(&j, verdict(s, r, i));
-		fl_json_key(&j, "expected"), expected(s, i) ? fl_json_str(&j, expected(s, i)) : fl_json_null(&j);
-		fl_json_key(&j, "matches"), m < 0 ? fl_json_null(&j) : fl_json_bool(&j, m);
-		fl_json_key(&j, "why"), r->violated >> i & 1u ? fl_json_str(&j, r->viol[i].why) : fl_json_null(&j);
-		fl_json_obj_end(&j);
+		fl_json_obj(j);
+		fl_json_key(j, "name"), fl_json_str(j, s->spec[i].kind->name);
+		fl_json_key(j, "verdict"), fl_json_str(j, verdict(s, r, i));
+		fl_json_key(j, "expected"), expected(s, i) ? fl_json_str(j, expected(s, i)) : fl_json_null(j);
+		fl_json_key(j, "matches"), m < 0 ? fl_json_null(j) : fl_json_bool(j, m);
+		fl_json_key(j, "why"), r->violated >> i & 1u ? fl_json_str(j, r->viol[i].why) : fl_json_null(j);
+		fl_json_obj_end(j);
 	}
-	fl_json_arr_end(&j);
-	fl_json_key(&j, "figures");
-	json_figures(&j, r);
-	fl_json_key(&j, "traces");
-	json_traces(&j, s, r, tr);
-	fl_json_obj_end(&j);
+	fl_json_arr_end(j);
+	fl_json_key(j, "figures");
+	json_figures(j, r);
+	fl_json_key(j, "traces");
+	json_traces(j, s, r, x->tr);
+	fl_json_obj_end(j);
+}
+
+static void json_trace_result(struct fl_json *j, const struct run *x)
+{
+	fl_json_obj(j);
+	if (x->v)
+		fl_json_key(j, "variant"), fl_json_str(j, x->v->name);
+	if (x->failed) {
+		fl_json_key(j, "error"), fl_json_str(j, x->e.msg);
+	} else {
+		fl_json_key(j, "traces");
+		json_traces(j, &x->s, &x->r, x->tr);
+	}
+	fl_json_obj_end(j);
 }
 
 /* Opens path for writing ("-" = stdout); prints why on failure. */
@@ -357,41 +413,45 @@ static FILE *open_out(const char *path)
 	return f;
 }
 
-static int write_json_files(const struct cli *c, const struct fl_sys *s, const struct fl_result *r,
-			    const struct fl_trace *tr)
+/* Writes one JSON file: a run's object, or {"variants": [one per run]} when variants. */
+static int write_json_file(const char *path, const struct cli *c, const struct run *x, int n,
+			   int variants, int traces_only)
+{
+	FILE *f = open_out(path);
+	if (!f)
+		return 0;
+	struct fl_json j;
+	fl_json_init(&j, f);
+	if (variants) {
+		fl_json_obj(&j);
+		fl_json_key(&j, "variants");
+		fl_json_arr(&j);
+	}
+	for (int i = 0; i < n; i++)
+		traces_only ? json_trace_result(&j, &x[i]) : json_result(&j, c, &x[i]);
+	if (variants) {
+		fl_json_arr_end(&j);
+		fl_json_obj_end(&j);
+	}
+	return f == stdout ? fflush(f) == 0 : fclose(f) == 0;
+}
+
+static int write_json_files(const struct cli *c, const struct run *x, int n, int variants)
 {
 	int ok = 1;
-	if (c->json) {
-		FILE *f = open_out(c->json);
-		if (f) {
-			json_result(f, c, s, r, tr);
-			ok &= f == stdout ? fflush(f) == 0 : fclose(f) == 0;
-		} else {
-			ok = 0;
-		}
-	}
-	if (c->trace_json) {
-		FILE *f = open_out(c->trace_json);
-		if (f) {
-			struct fl_json j;
-			fl_json_init(&j, f);
-			fl_json_obj(&j);
-			fl_json_key(&j, "traces");
-			json_traces(&j, s, r, tr);
-			fl_json_obj_end(&j);
-			ok &= f == stdout ? fflush(f) == 0 : fclose(f) == 0;
-		} else {
-			ok = 0;
-		}
-	}
+	if (c->json)
+		ok &= write_json_file(c->json, c, x, n, variants, 0);
+	if (c->trace_json)
+		ok &= write_json_file(c->trace_json, c, x, n, variants, 1);
 	return ok;
 }
+
+static int text_output(const struct cli *c) { return !(c->json && !strcmp(c->json, "-")); }
 
 static void report(const struct cli *c, const struct fl_sys *s, const struct fl_result *r,
 		   const struct fl_trace *tr)
 {
-	int text = !(c->json && !strcmp(c->json, "-"));
-	if (!text)
+	if (!text_output(c))
 		return;
 	for (int i = 0; i < s->nspec; i++) {
 		if (!(r->violated >> i & 1u))
@@ -418,38 +478,220 @@ static int exit_code(const struct fl_result *r)
 	return r->complete ? FL_EXIT_HOLDS : FL_EXIT_INCOMPLETE;
 }
 
-static int run_check(struct cli *c)
+/* The worse of two exit codes: internal error, then usage, violated, incomplete, holds. */
+static int worse(int a, int b)
 {
-	struct fl_sys s;
+	static const int rank[] = {[FL_EXIT_HOLDS] = 0, [FL_EXIT_INCOMPLETE] = 1,
+				   [FL_EXIT_VIOLATED] = 2, [FL_EXIT_USAGE] = 3, [FL_EXIT_INTERNAL] = 4};
+	return rank[a] >= rank[b] ? a : b;
+}
+
+/* Loads the file (or variant x->v) into x->s; prints why and returns the exit code if not. */
+static int load(const struct cli *c, struct run *x, const char *variant)
+{
 	struct fl_err e = {0};
-	struct fl_scn_opts so = {c->sets, c->nsets, c->specs, c->nspecs};
-	if (fl_scn_load(c->file, &so, fl_kinds, fl_spec_kinds, &s, &e) != FL_OK) {
+	struct fl_scn_opts so = {c->sets, c->nsets, c->specs, c->nspecs, variant};
+	if (fl_scn_load(c->file, &so, fl_kinds, fl_spec_kinds, &x->s, &e) == FL_OK)
+		return 0;
+	fprintf(stderr, "%s\n", e.msg);
+	return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+}
+
+/* Searches x->s, builds and replays every trace, prints the report; sets x->code. */
+static void search(const struct cli *c, struct run *x)
+{
+	if (text_output(c))
+		print_header(c, &x->s);
+	fflush(stdout);
+	struct fl_store st;
+	int rc = fl_search_run(&x->s, &c->so, &st, &x->r, &x->e);
+	if (rc == FL_OK)
+		rc = build_traces(&x->s, &st, &x->r, x->tr, &x->e);
+	fl_store_fini(&st);
+	if (rc != FL_OK) {
+		fflush(stdout);
+		fprintf(stderr, "faultline: internal error: %s\n", x->e.msg);
+		x->failed = 1;
+		x->code = FL_EXIT_INTERNAL;
+		return;
+	}
+	report(c, &x->s, &x->r, x->tr);
+	x->code = exit_code(&x->r);
+}
+
+/* A file without variants (or --variant on one, which the loader refuses). */
+static int run_single(const struct cli *c)
+{
+	struct run x = {0};
+	int code = load(c, &x, c->nvariants ? c->variants[0] : NULL);
+	if (code)
+		return code;
+	search(c, &x);
+	code = x.code;
+	if (!x.failed && !write_json_files(c, &x, 1, 0))
+		code = FL_EXIT_USAGE;
+	run_fini(&x);
+	return code;
+}
+
+static void print_variant_heading(const struct fl_scn_variant *v)
+{
+	printf("== variant %s%s%s (%s) ==\n", v->name, v->about ? ": " : "", v->about ? v->about : "",
+	       *v->sets ? v->sets : "no overrides");
+}
+
+/* The spec names of every run, in order of first appearance; returns how many. */
+static int spec_columns(const struct run *x, int n, const char **names)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; !x[i].failed && j < x[i].s.nspec; j++) {
+			const char *name = x[i].s.spec[j].kind->name;
+			int seen = 0;
+			for (int m = 0; m < k && !seen; m++)
+				seen = !strcmp(names[m], name);
+			if (!seen && k < FL_MAX_SPECS)
+				names[k++] = name;
+		}
+	}
+	return k;
+}
+
+/* The summary cell of spec `name` in run x, "*" appended when it differs from the expectation. */
+static void summary_cell(const struct run *x, const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "-");
+	for (int i = 0; !x->failed && i < x->s.nspec; i++) {
+		if (strcmp(x->s.spec[i].kind->name, name))
+			continue;
+		const char *v = verdict(&x->s, &x->r, i);
+		snprintf(out, size, "%s%s", !strcmp(v, "violated") ? "VIOLATED" : v,
+			 matches(&x->s, &x->r, i) == 0 ? "*" : "");
+	}
+}
+
+static void print_summary(const struct run *x, int n)
+{
+	const char *specs[FL_MAX_SPECS];
+	int nspec = spec_columns(x, n, specs), wname = (int)strlen("variant"), wspec[FL_MAX_SPECS];
+	int differ = 0, compared = 0, unknown = 0, failed = 0;
+	char cell[32];
+	for (int i = 0; i < n; i++)
+		if ((int)strlen(x[i].v->name) > wname)
+			wname = (int)strlen(x[i].v->name);
+	for (int k = 0; k < nspec; k++) {
+		wspec[k] = (int)strlen(specs[k]);
+		for (int i = 0; i < n; i++) {
+			summary_cell(&x[i], specs[k], cell, sizeof cell);
+			if ((int)strlen(cell) > wspec[k])
+				wspec[k] = (int)strlen(cell);
+		}
+	}
+	printf("\nSummary: %d variant%s\n  %-*s", n, n == 1 ? "" : "s", wname, "variant");
+	for (int k = 0; k < nspec; k++)
+		printf("  %-*s", wspec[k], specs[k]);
+	printf("  %12s  %8s\n", "states", "seconds");
+	for (int i = 0; i < n; i++) {
+		printf("  %-*s", wname, x[i].v->name);
+		if (x[i].failed) {
+			printf("  internal error: %s\n", x[i].e.msg);
+			failed++;
+			continue;
+		}
+		for (int k = 0; k < nspec; k++) {
+			summary_cell(&x[i], specs[k], cell, sizeof cell);
+			printf("  %-*s", wspec[k], cell);
+		}
+		printf("  %12zu  %8.2f\n", x[i].r.states, x[i].r.seconds);
+		for (int j = 0; j < x[i].s.nspec; j++) {
+			int m = matches(&x[i].s, &x[i].r, j);
+			compared += m >= 0;
+			differ += m == 0;
+			unknown += expected(&x[i].s, j) && !strcmp(verdict(&x[i].s, &x[i].r, j), "unknown");
+		}
+	}
+	if (differ)
+		printf("  * differs from the expectation\n");
+	if (failed)
+		printf("  %d variant%s failed with an internal error; %s verdicts could not be compared.\n",
+		       failed, failed == 1 ? "" : "s", failed == 1 ? "its" : "their");
+	if (differ)
+		printf("  %d verdict%s differ%s from the expectations.\n", differ, differ == 1 ? "" : "s",
+		       differ == 1 ? "s" : "");
+	else if (unknown)
+		printf("  %d expected verdict%s unknown: a search did not finish%s.\n", unknown,
+		       unknown == 1 ? " is" : "s are", compared ? "; the others match" : "");
+	else if (compared && !failed)
+		printf("  Every verdict matches the expectations.\n");
+	else if (!failed)
+		printf("  No verdict is expected (no expect: in the file or its variants).\n");
+}
+
+/* 1 if --variant named v (or no --variant was given). */
+static int selected(const struct cli *c, const char *name)
+{
+	for (int i = 0; i < c->nvariants; i++)
+		if (!strcmp(c->variants[i], name))
+			return 1;
+	return !c->nvariants;
+}
+
+/* Every selected variant of the file, in file order; then the summary table. */
+static int run_variants(const struct cli *c, const struct fl_scn_variant *v, int nv)
+{
+	for (int i = 0; i < c->nvariants; i++) {
+		int known = 0;
+		for (int k = 0; k < nv && !known; k++)
+			known = !strcmp(v[k].name, c->variants[i]);
+		if (!known) { /* the loader says why, with a hint */
+			struct run x = {0};
+			int code = load(c, &x, c->variants[i]);
+			fl_sys_free(&x.s);
+			return code ? code : bad_usage("--variant %s: no such variant", c->variants[i]);
+		}
+	}
+	struct run *x = fl_alloc((size_t)nv * sizeof *x);
+	if (!x)
+		return fprintf(stderr, "faultline: out of memory\n"), FL_EXIT_INTERNAL;
+	int n = 0, code = 0;
+	for (int k = 0; k < nv && !code; k++) { /* every error before any search */
+		if (!selected(c, v[k].name))
+			continue;
+		x[n].v = &v[k];
+		code = load(c, &x[n++], v[k].name);
+	}
+	for (int i = 0; i < n && !code; i++) {
+		if (text_output(c)) {
+			printf("%s", i ? "\n" : "");
+			print_variant_heading(x[i].v);
+		}
+		search(c, &x[i]);
+	}
+	if (!code) {
+		if (text_output(c))
+			print_summary(x, n);
+		for (int i = 0; i < n; i++)
+			code = worse(code, x[i].code);
+		if (!write_json_files(c, x, n, 1))
+			code = worse(code, FL_EXIT_USAGE);
+	}
+	for (int i = 0; i < n; i++)
+		run_fini(&x[i]);
+	fl_free(x);
+	return code;
+}
+
+static int run_check(const struct cli *c)
+{
+	struct fl_scn_variant *v;
+	int nv;
+	struct fl_err e = {0};
+	if (fl_scn_variants(c->file, &v, &nv, &e) != FL_OK) {
 		fprintf(stderr, "%s\n", e.msg);
 		return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
 	}
-	int text = !(c->json && !strcmp(c->json, "-"));
-	if (text)
-		print_header(c, &s);
-	fflush(stdout);
-	struct fl_store st;
-	struct fl_result r;
-	struct fl_trace tr[FL_MAX_SPECS] = {{0}};
-	int rc = fl_search_run(&s, &c->so, &st, &r, &e);
-	if (rc == FL_OK)
-		rc = build_traces(&s, &st, &r, tr, &e);
-	int code;
-	if (rc != FL_OK) {
-		fprintf(stderr, "faultline: internal error: %s\n", e.msg);
-		code = FL_EXIT_INTERNAL;
-	} else {
-		report(c, &s, &r, tr);
-		code = write_json_files(c, &s, &r, tr) ? exit_code(&r) : FL_EXIT_USAGE;
-	}
-	for (int i = 0; i < FL_MAX_SPECS; i++)
-		fl_trace_fini(&tr[i]);
-	fl_result_fini(&r);
-	fl_store_fini(&st);
-	fl_sys_free(&s);
+	int code = nv ? run_variants(c, v, nv) : run_single(c);
+	fl_scn_variants_free(v, nv);
 	return code;
 }
 

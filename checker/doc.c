@@ -323,6 +323,32 @@ static struct fl_node *walk(struct fl_doc *d, char *path, char **last, struct fl
 	return cur;
 }
 
+/* The map that holds the last segment of path (edited in place), or NULL with e filled.
+ * eg shows how to set a whole list, for the message when path ends in a list. */
+static struct fl_node *holder_of(struct fl_doc *d, char *path, char **last, const char *label,
+				 const char *eg, struct fl_err *e)
+{
+	struct fl_node *holder = walk(d, path, last, e, label);
+	if (holder && holder->type == FL_NODE_SEQ) {
+		fl_fail(e, FL_EINPUT, "%s: replacing one item of a list is not supported; set the whole "
+				      "list, e.g. %s",
+			label, eg);
+		return NULL;
+	}
+	if (!holder && !e->code)
+		fl_fail(e, FL_EINPUT, "%s: no such path", label);
+	return holder;
+}
+
+/* Puts repl (owned; NULL when building it failed, e then says why) under key last of holder. */
+static int put(struct fl_node *holder, const char *last, struct fl_node *repl, struct fl_err *e)
+{
+	if (!repl)
+		return e->code ? e->code : fl_fail(e, FL_ENOMEM, "out of memory");
+	int rc = graft(holder, child_named(holder, last), repl, last);
+	return rc ? fl_fail(e, rc, "out of memory") : FL_OK;
+}
+
 int fl_doc_set(struct fl_doc *d, const char *assignment, struct fl_err *e)
 {
 	const char *eq = strchr(assignment, '=');
@@ -337,28 +363,99 @@ int fl_doc_set(struct fl_doc *d, const char *assignment, struct fl_err *e)
 		return fl_free(path), fl_fail(e, FL_ENOMEM, "out of memory");
 	path[eq - assignment] = '\0';
 	char *last = NULL;
-	struct fl_node *holder = walk(d, path, &last, e, origin);
+	struct fl_node *holder = holder_of(d, path, &last, origin, "key=[a, b]", e);
 	int rc = e->code;
-	if (holder && holder->type == FL_NODE_SEQ) {
-		rc = fl_fail(e, FL_EINPUT, "%s: replacing one item of a list is not supported; set the "
-					   "whole list, e.g. key=[a, b]",
-			     origin);
-	} else if (holder) {
+	if (holder) {
 		struct fy_document *doc = parse(eq[1] ? eq + 1 : "\"\"", 0, origin, e);
 		struct fl_node *repl = doc ? convert(fy_document_root(doc), origin, e) : NULL;
 		if (doc)
 			fy_document_destroy(doc);
-		if (repl) {
+		if (repl)
 			strip_positions(repl);
-			rc = graft(holder, child_named(holder, last), repl, last);
-			if (rc)
-				fl_fail(e, rc, "out of memory");
-		} else {
-			rc = e->code ? e->code : fl_fail(e, FL_ENOMEM, "out of memory");
-		}
+		rc = put(holder, last, repl, e);
 	}
 	fl_free(path);
 	return rc;
+}
+
+/* A deep copy of n without its key or siblings; NULL when memory runs out. */
+static struct fl_node *node_copy(const struct fl_node *n)
+{
+	struct fl_node *c = node_new(n->type, n->origin), *last = NULL;
+	if (!c)
+		return NULL;
+	c->line = n->line;
+	c->col = n->col;
+	c->kline = n->kline;
+	c->kcol = n->kcol;
+	if (n->str && !(c->str = fl_strdup(n->str)))
+		return node_free(c), NULL;
+	for (const struct fl_node *x = n->child; x; x = x->next) {
+		struct fl_node *k = node_copy(x);
+		if (!k)
+			return node_free(c), NULL;
+		append_child(c, k, &last);
+		if (x->key && !(k->key = fl_strdup(x->key)))
+			return node_free(c), NULL;
+	}
+	return c;
+}
+
+int fl_doc_set_node(struct fl_doc *d, const char *path, const struct fl_node *value,
+		    const struct fl_node *at, struct fl_err *e)
+{
+	char label[FL_ERR_MAX];
+	if (at && at->line)
+		snprintf(label, sizeof label, "%s:%d:%d", at->origin, at->line, at->col);
+	else
+		snprintf(label, sizeof label, "%s", at && at->origin ? at->origin : d->path);
+	if (!*path)
+		return fl_fail(e, FL_EINPUT, "%s: an empty path; write section.key, e.g. records.per_batch",
+			       label);
+	char *p = fl_strdup(path), *last = NULL;
+	if (!p)
+		return fl_fail(e, FL_ENOMEM, "out of memory");
+	struct fl_node *holder = holder_of(d, p, &last, label, "key: [a, b]", e);
+	int rc = holder ? put(holder, last, node_copy(value), e) : e->code;
+	fl_free(p);
+	return rc;
+}
+
+/* 1 if scalar text s would not read back as the same plain scalar in a flow collection. */
+static int needs_quotes(const char *s)
+{
+	size_t n = strlen(s);
+	return !n || s[0] == ' ' || s[n - 1] == ' ' || strchr("-?:&*!|>%@`'\"#", s[0]) ||
+	       strpbrk(s, ",[]{}\n\"") || strstr(s, ": ") || strstr(s, " #") || s[n - 1] == ':';
+}
+
+void fl_doc_text(const struct fl_node *n, struct fl_buf *b)
+{
+	if (n->type == FL_NODE_SCALAR) {
+		if (!needs_quotes(n->str)) {
+			fl_buf_puts(b, n->str);
+			return;
+		}
+		fl_buf_puts(b, "\"");
+		for (const char *p = n->str; *p; p++)
+			if (*p == '"' || *p == '\\')
+				fl_buf_printf(b, "\\%c", *p);
+			else if (*p == '\n')
+				fl_buf_puts(b, "\\n");
+			else
+				fl_buf_printf(b, "%c", *p);
+		fl_buf_puts(b, "\"");
+		return;
+	}
+	fl_buf_puts(b, n->type == FL_NODE_MAP ? "{" : "[");
+	for (const struct fl_node *c = n->child; c; c = c->next) {
+		if (c != n->child)
+			fl_buf_puts(b, ", ");
+		if (n->type == FL_NODE_MAP)
+			fl_buf_printf(b, "%s: ", c->key);
+		fl_doc_text(c, b);
+	}
+	fl_buf_puts(b, n->type == FL_NODE_MAP ? "}" : "]");
 }
 
 int fl_doc_errf(struct fl_err *e, const struct fl_node *n, const char *fmt, ...)

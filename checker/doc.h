@@ -44,6 +44,19 @@ void fl_doc_free(struct fl_doc *d);
  */
 int fl_doc_set(struct fl_doc *d, const char *assignment, struct fl_err *e);
 
+/*
+ * Applies one override given as a node (a design variant's `set: {path: value}`): path as for
+ * fl_doc_set, the value a deep copy of `value`. The copy keeps the positions and origin of
+ * `value` (which must belong to d), so a bad value is later reported where it is written.
+ * Errors about the path start with the position of `at` (the path's key in the file) and give
+ * the hints fl_doc_set gives.
+ */
+int fl_doc_set_node(struct fl_doc *d, const char *path, const struct fl_node *value,
+		    const struct fl_node *at, struct fl_err *e);
+
+/* Appends n to b as YAML flow text (`[a, b]`, `{k: v}`, scalars quoted when needed). */
+void fl_doc_text(const struct fl_node *n, struct fl_buf *b);
+
 /* Fills e with "<where node is>: <message>"; returns FL_EINPUT. */
 int fl_doc_errf(struct fl_err *e, const struct fl_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

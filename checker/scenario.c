@@ -4,6 +4,9 @@
  * Order matters: regions and records first (kinds size their state by them), then every
  * component's instances (so wiring can name any of them), then each kind configures itself,
  * then the script, specs, fault budget and expectations. Unknown keys are caught everywhere.
+ *
+ * A design variant is applied to the document before anything reads it: its `set:` overrides
+ * first, then the command line's --set; its `expect:` is read last, over the file's.
  */
 #include "scenario.h"
 
@@ -11,13 +14,15 @@
 #include <string.h>
 
 static const char *const top_keys[] = {"name", "description", "regions", "records", "components",
-				       "script", "faults", "specs", "expect", NULL};
+				       "script", "faults", "specs", "expect", "variants", NULL};
+static const char *const variant_keys[] = {"name", "about", "set", "expect", NULL};
 
 struct loader {
 	struct fl_sys *s;
 	const struct fl_kind *const *kinds;
 	const struct fl_spec_kind *const *spec_kinds;
 	struct fl_err *e;
+	const struct fl_node *variant; /* the variant being built, or NULL */
 };
 
 static const struct fl_kind *kind_named(const struct loader *L, const char *name)
@@ -295,13 +300,17 @@ static int read_specs(struct loader *L, const struct fl_node *root, const struct
 	return rc;
 }
 
-static int read_expect(struct loader *L, const struct fl_node *root)
+/* A key written with no value (`set:`), which a variant may leave empty. */
+static int is_empty(const struct fl_node *n)
+{
+	return n && n->type == FL_NODE_SCALAR && !*n->str;
+}
+
+/* Reads one expect: map (the file's, or a variant's over it). */
+static int read_expect_map(struct loader *L, const struct fl_node *ex)
 {
 	static const char *const verdicts[] = {"holds", "violated", NULL};
-	const struct fl_node *ex = fl_doc_get(root, "expect");
 	int rc;
-	if (!ex)
-		return FL_OK;
 	if ((rc = fl_doc_want(ex, FL_NODE_MAP, "expect", L->e)))
 		return rc;
 	for (const struct fl_node *x = ex->child; x; x = x->next) {
@@ -317,6 +326,14 @@ static int read_expect(struct loader *L, const struct fl_node *root)
 		L->s->spec[i].expect = v == 0 ? FL_EXPECT_HOLDS : FL_EXPECT_VIOLATED;
 	}
 	return FL_OK;
+}
+
+static int read_expect(struct loader *L, const struct fl_node *root)
+{
+	const struct fl_node *ex = fl_doc_get(root, "expect");
+	const struct fl_node *vex = fl_doc_get(L->variant, "expect");
+	int rc = ex ? read_expect_map(L, ex) : FL_OK;
+	return rc || !vex || is_empty(vex) ? rc : read_expect_map(L, vex);
 }
 
 static int add_budget(struct fl_sys *s, int inst, int fault, int farg, int permanent, struct fl_err *e)
@@ -437,6 +454,168 @@ static int read_meta(struct loader *L, const struct fl_node *root, const char *p
 	return L->s->name && L->s->file ? FL_OK : fl_fail(L->e, FL_ENOMEM, "out of memory");
 }
 
+/* --- design variants ----------------------------------------------------------------------- */
+
+/* Where n's key is written, for messages about the key itself. */
+static struct fl_node key_at(const struct fl_node *n)
+{
+	return (struct fl_node){.origin = n->origin, .line = n->kline ? n->kline : n->line,
+				.col = n->kline ? n->kcol : n->col};
+}
+
+static int name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+/* 1 if assignment path a (up to '=' or the end) is `variants` or goes through it. */
+static int sets_variants(const char *a)
+{
+	return strncmp(a, "variants", 8) == 0 && (a[8] == '\0' || a[8] == '.' || a[8] == '=');
+}
+
+/* A variant's name: a scalar of 1..FL_VARIANT_NAME_MAX characters a-z, 0-9, -. at: where the
+ * variant is (an empty map has no position of its own). */
+static int check_variant_name(const struct fl_node *v, const struct fl_node *at, struct fl_err *e)
+{
+	const struct fl_node *n = fl_doc_get(v, "name");
+	if (!n)
+		return fl_doc_errf(e, at, "a variant needs 'name:' (a-z, 0-9 and -, e.g. name: primary-only)");
+	if (n->type != FL_NODE_SCALAR || !*n->str)
+		return fl_doc_errf(e, n, "'name' should be a word of a-z, 0-9 and - (e.g. primary-only)");
+	size_t len = strlen(n->str);
+	if (len > FL_VARIANT_NAME_MAX)
+		return fl_doc_errf(e, n, "variant name '%s' is %zu characters long; at most %d", n->str,
+				   len, FL_VARIANT_NAME_MAX);
+	char fixed[FL_VARIANT_NAME_MAX + 1];
+	int bad = 0;
+	for (size_t i = 0; i <= len; i++) {
+		char c = n->str[i];
+		fixed[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c && !name_char(c) ? '-' : c;
+		bad |= c && !name_char(c);
+	}
+	if (bad)
+		return fl_doc_errf(e, n, "variant name '%s' may use only a-z, 0-9 and - (e.g. '%s')",
+				   n->str, fixed);
+	return FL_OK;
+}
+
+/* The shape of one entry of variants: (what its set: does is checked when it is applied). */
+static int check_variant(const struct fl_node *v, const struct fl_node *list, struct fl_err *e)
+{
+	struct fl_node at = v->line ? *v : key_at(list);
+	if (v->type != FL_NODE_MAP)
+		return fl_doc_errf(e, v, "a variant should be a map ({name: NAME, about: TEXT, set: {...}, "
+					 "expect: {...}}), not %s",
+				   v->type == FL_NODE_SEQ ? "a list" : "a single value");
+	const struct fl_node *n = fl_doc_get(v, "name");
+	char what[FL_VARIANT_NAME_MAX + 16] = "a variant";
+	if (n && n->type == FL_NODE_SCALAR && *n->str && strlen(n->str) <= FL_VARIANT_NAME_MAX)
+		snprintf(what, sizeof what, "variant '%s'", n->str);
+	int rc;
+	if ((rc = fl_doc_check_keys(v, variant_keys, what, e)) || (rc = check_variant_name(v, &at, e)))
+		return rc;
+	const struct fl_node *about = fl_doc_get(v, "about"), *set = fl_doc_get(v, "set"),
+			     *ex = fl_doc_get(v, "expect");
+	if (about && (about->type != FL_NODE_SCALAR || strchr(about->str, '\n')))
+		return fl_doc_errf(e, about, "'about' should be one line of text");
+	if (set && !is_empty(set) && set->type != FL_NODE_MAP)
+		return fl_doc_errf(e, set, "'set' should be a map of path: value (e.g. {records.per_batch: 2}), "
+					   "not %s",
+				   set->type == FL_NODE_SEQ ? "a list" : "a single value");
+	for (const struct fl_node *x = set && !is_empty(set) ? set->child : NULL; x; x = x->next) {
+		if (sets_variants(x->key)) {
+			struct fl_node key = key_at(x);
+			return fl_doc_errf(e, &key, "a variant cannot set 'variants'");
+		}
+	}
+	if (ex && !is_empty(ex) && ex->type != FL_NODE_MAP)
+		return fl_doc_errf(e, ex, "'expect' should be a map of spec: holds or violated (e.g. "
+					  "{delivery: holds}), not %s",
+				   ex->type == FL_NODE_SEQ ? "a list" : "a single value");
+	return FL_OK;
+}
+
+/* Checks the shape of the file's variants: list, if it has one. */
+static int check_variants(const struct fl_doc *d, struct fl_err *e)
+{
+	const struct fl_node *list = fl_doc_get(d->root, "variants");
+	if (!list)
+		return FL_OK;
+	if (list->type != FL_NODE_SEQ)
+		return fl_doc_errf(e, list, "variants should be a list, one '- name: NAME' item per variant, "
+					    "not %s",
+				   list->type == FL_NODE_MAP ? "a map" : "a single value");
+	if (!list->child)
+		return fl_doc_errf(e, list, "variants lists no variant; add '- name: NAME' items or remove it");
+	if (fl_doc_len(list) > FL_MAX_VARIANTS)
+		return fl_doc_errf(e, list, "%d variants; at most %d", fl_doc_len(list), FL_MAX_VARIANTS);
+	int rc;
+	for (const struct fl_node *v = list->child; v; v = v->next) {
+		if ((rc = check_variant(v, list, e)))
+			return rc;
+		const struct fl_node *n = fl_doc_get(v, "name");
+		for (const struct fl_node *w = list->child; w != v; w = w->next) {
+			const struct fl_node *m = fl_doc_get(w, "name");
+			if (strcmp(m->str, n->str) == 0)
+				return fl_doc_errf(e, n, "a second variant is named '%s' (the first is at line "
+							 "%d); names must be unique in the file",
+						   n->str, m->line);
+		}
+	}
+	return FL_OK;
+}
+
+/* The entry of variants: called name (checked already), or an error naming the option. */
+static int find_variant(const struct fl_doc *d, const char *name, const struct fl_node **out,
+			struct fl_err *e)
+{
+	const struct fl_node *list = fl_doc_get(d->root, "variants");
+	if (!list)
+		return fl_fail(e, FL_EINPUT, "--variant %s: %s has no variants: section", name, d->path);
+	const char *names[FL_MAX_VARIANTS + 1];
+	char all[512] = "";
+	int n = 0;
+	for (const struct fl_node *v = list->child; v; v = v->next) {
+		names[n++] = fl_doc_get(v, "name")->str;
+		if (strcmp(names[n - 1], name) == 0)
+			return *out = v, FL_OK;
+		snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", n > 1 ? ", " : "",
+			 names[n - 1]);
+	}
+	names[n] = NULL;
+	const char *hint = fl_suggest(name, names);
+	if (hint)
+		return fl_fail(e, FL_EINPUT, "--variant %s: %s has no variant '%s' (did you mean '%s'?)",
+			       name, d->path, name, hint);
+	return fl_fail(e, FL_EINPUT, "--variant %s: %s has no variant '%s'; its variants: %s", name,
+		       d->path, name, all);
+}
+
+/* Applies the variant's set: overrides to the document, in order. */
+static int apply_variant(struct fl_doc *d, const struct fl_node *v, struct fl_err *e)
+{
+	const struct fl_node *set = fl_doc_get(v, "set");
+	int rc = FL_OK;
+	for (const struct fl_node *x = set && !is_empty(set) ? set->child : NULL; x && !rc; x = x->next) {
+		struct fl_node at = key_at(x);
+		rc = fl_doc_set_node(d, x->key, x, &at, e);
+	}
+	return rc;
+}
+
+/* Edits d as o asks: the variant's overrides, then the command line's. L->variant is set. */
+static int apply_options(struct loader *L, struct fl_doc *d, const struct fl_scn_opts *o)
+{
+	int rc = check_variants(d, L->e);
+	if (!rc && o && o->variant && *o->variant && !(rc = find_variant(d, o->variant, &L->variant, L->e)))
+		rc = apply_variant(d, L->variant, L->e);
+	for (int i = 0; !rc && o && i < o->nsets; i++)
+		rc = sets_variants(o->sets[i])
+			     ? fl_fail(L->e, FL_EINPUT, "--set %s: variants cannot be changed by --set; "
+							"choose them with --variant NAME",
+				       o->sets[i])
+			     : fl_doc_set(d, o->sets[i], L->e);
+	return rc;
+}
+
 static int build(struct loader *L, struct fl_doc *d, const char *path, const struct fl_scn_opts *o)
 {
 	const struct fl_node *root = d->root;
@@ -456,15 +635,69 @@ int fl_scn_load(const char *path, const struct fl_scn_opts *o, const struct fl_k
 		const struct fl_spec_kind *const *spec_kinds, struct fl_sys *s, struct fl_err *e)
 {
 	struct fl_doc d;
-	struct loader L = {s, kinds, spec_kinds, e};
+	struct loader L = {s, kinds, spec_kinds, e, NULL};
 	*s = (struct fl_sys){0};
 	int rc = fl_doc_load(&d, path, e);
-	for (int i = 0; rc == FL_OK && o && i < o->nsets; i++)
-		rc = fl_doc_set(&d, o->sets[i], e);
+	if (rc == FL_OK)
+		rc = apply_options(&L, &d, o);
 	if (rc == FL_OK)
 		rc = build(&L, &d, path, o);
 	fl_doc_free(&d);
 	if (rc != FL_OK)
 		fl_sys_free(s);
 	return rc;
+}
+
+void fl_scn_variants_free(struct fl_scn_variant *v, int n)
+{
+	for (int i = 0; v && i < n; i++) {
+		fl_free(v[i].name);
+		fl_free(v[i].about);
+		fl_free(v[i].sets);
+	}
+	fl_free(v);
+}
+
+/* Fills one list entry from variant node x. */
+static int describe_variant(const struct fl_node *x, struct fl_scn_variant *v, struct fl_err *e)
+{
+	const struct fl_node *about = fl_doc_get(x, "about"), *set = fl_doc_get(x, "set");
+	struct fl_buf b = {0};
+	for (const struct fl_node *c = set && !is_empty(set) ? set->child : NULL; c; c = c->next) {
+		fl_buf_printf(&b, "%s%s=", c == set->child ? "" : ", ", c->key);
+		fl_doc_text(c, &b);
+	}
+	v->name = fl_strdup(fl_doc_get(x, "name")->str);
+	v->about = about && *about->str ? fl_strdup(about->str) : NULL;
+	v->sets = b.oom ? NULL : fl_strdup(fl_buf_str(&b));
+	fl_buf_fini(&b);
+	if (!v->name || !v->sets || (about && *about->str && !v->about))
+		return fl_fail(e, FL_ENOMEM, "out of memory");
+	return FL_OK;
+}
+
+int fl_scn_variants(const char *path, struct fl_scn_variant **out, int *n, struct fl_err *e)
+{
+	struct fl_doc d;
+	*out = NULL;
+	*n = 0;
+	int rc = fl_doc_load(&d, path, e);
+	if (rc == FL_OK)
+		rc = check_variants(&d, e);
+	const struct fl_node *list = rc ? NULL : fl_doc_get(d.root, "variants");
+	int k = fl_doc_len(list);
+	struct fl_scn_variant *v = k ? fl_alloc((size_t)k * sizeof *v) : NULL;
+	if (k && !v)
+		rc = fl_fail(e, FL_ENOMEM, "out of memory");
+	int i = 0;
+	for (const struct fl_node *x = v ? list->child : NULL; x && !rc; x = x->next)
+		rc = describe_variant(x, &v[i++], e);
+	fl_doc_free(&d);
+	if (rc != FL_OK) {
+		fl_scn_variants_free(v, k);
+		return rc;
+	}
+	*out = v;
+	*n = k;
+	return FL_OK;
 }

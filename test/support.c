@@ -24,8 +24,8 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-void fl_test_check(const char *path, const char *const *sets, const struct fl_search_opts *opts,
-		   struct fl_test_run *out)
+void fl_test_check_variant(const char *path, const char *variant, const char *const *sets,
+			   const struct fl_search_opts *opts, struct fl_test_run *out)
 {
 	const char *no_sets[] = {NULL};
 	int nsets = 0;
@@ -33,23 +33,30 @@ void fl_test_check(const char *path, const char *const *sets, const struct fl_se
 		sets = no_sets;
 	while (sets[nsets])
 		nsets++;
-	struct fl_scn_opts so = {sets, nsets, NULL, 0};
+	struct fl_scn_opts so = {sets, nsets, NULL, 0, variant && *variant ? variant : NULL};
 	struct fl_search_opts bfs = {.mode = FL_BFS};
 	struct fl_err e = {0};
+	const char *label = variant && *variant ? variant : "";
 	memset(out, 0, sizeof *out);
 	int rc = fl_scn_load(path, &so, fl_kinds, fl_spec_kinds, &out->s, &e);
-	cr_assert_eq(rc, FL_OK, "loading %s: %s", path, e.msg);
+	cr_assert_eq(rc, FL_OK, "loading %s%s%s: %s", path, *label ? " --variant " : "", label, e.msg);
 	rc = fl_search_run(&out->s, opts ? opts : &bfs, &out->st, &out->r, &e);
-	cr_assert_eq(rc, FL_OK, "searching %s: %s", path, e.msg);
+	cr_assert_eq(rc, FL_OK, "searching %s%s%s: %s", path, *label ? " --variant " : "", label, e.msg);
 	for (int i = 0; i < out->s.nspec; i++) {
 		if (!(out->r.violated >> i & 1u))
 			continue;
 		cr_assert_eq(fl_trace_build(&out->s, &out->st, &out->r.viol[i], i, &out->tr[i]), FL_OK);
 		struct fl_err re = {0};
 		cr_assert_eq(fl_trace_replay(&out->s, &out->tr[i], &re), FL_OK,
-			     "%s: the %s counterexample does not replay: %s", path,
-			     out->s.spec[i].kind->name, re.msg);
+			     "%s%s%s: the %s counterexample does not replay: %s", path,
+			     *label ? " --variant " : "", label, out->s.spec[i].kind->name, re.msg);
 	}
+}
+
+void fl_test_check(const char *path, const char *const *sets, const struct fl_search_opts *opts,
+		   struct fl_test_run *out)
+{
+	fl_test_check_variant(path, NULL, sets, opts, out);
 }
 
 void fl_test_run_fini(struct fl_test_run *t)
@@ -75,18 +82,48 @@ int fl_test_violated(const struct fl_test_run *t, const char *name)
 	return (int)(t->r.violated >> fl_test_spec(t, name) & 1u);
 }
 
-struct fl_test_path *fl_test_scenarios(size_t *n)
+struct fl_test_path *fl_test_scenarios_matching(const char *pattern, size_t *n)
 {
 	glob_t g;
 	*n = 0;
-	if (glob("scenarios/*/*.yaml", 0, NULL, &g) != 0)
+	if (glob(pattern, 0, NULL, &g) != 0)
 		return NULL;
-	struct fl_test_path *p = cr_malloc(g.gl_pathc * sizeof *p);
-	for (size_t i = 0; p && i < g.gl_pathc; i++)
-		snprintf(p[i].path, sizeof p[i].path, "%s", g.gl_pathv[i]);
-	*n = p ? g.gl_pathc : 0;
+	size_t cap = g.gl_pathc, k = 0;
+	struct fl_test_path *p = malloc(cap * sizeof *p);
+	for (size_t i = 0; p && i < g.gl_pathc; i++) {
+		struct fl_scn_variant *v = NULL;
+		struct fl_err e = {0};
+		int nv = 0;
+		if (fl_scn_variants(g.gl_pathv[i], &v, &nv, &e) != FL_OK)
+			nv = 0;
+		if (k + (size_t)(nv ? nv : 1) > cap) {
+			cap = k + (size_t)nv + g.gl_pathc;
+			struct fl_test_path *q = realloc(p, cap * sizeof *p);
+			if (!q)
+				free(p);
+			p = q;
+		}
+		for (int j = 0; p && j < (nv ? nv : 1); j++, k++) {
+			snprintf(p[k].path, sizeof p[k].path, "%s", g.gl_pathv[i]);
+			snprintf(p[k].variant, sizeof p[k].variant, "%s", nv ? v[j].name : "");
+		}
+		fl_scn_variants_free(v, nv);
+	}
+	*n = p ? k : 0;
 	globfree(&g);
 	return p;
+}
+
+struct fl_test_path *fl_test_scenarios(size_t *n)
+{
+	struct fl_test_path *p = fl_test_scenarios_matching("scenarios/*/*.yaml", n);
+	struct fl_test_path *shared = p && *n ? cr_malloc(*n * sizeof *p) : NULL;
+	if (shared)
+		memcpy(shared, p, *n * sizeof *p);
+	else
+		*n = 0;
+	free(p);
+	return shared;
 }
 
 void fl_test_no_leaks(void)

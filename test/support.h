@@ -21,6 +21,10 @@ struct fl_test_run {
  * every counterexample, asserting that each replays. */
 void fl_test_check(const char *path, const char *const *sets, const struct fl_search_opts *opts,
 		   struct fl_test_run *out);
+
+/* fl_test_check of one design variant of path (NULL or "" = the file as written). */
+void fl_test_check_variant(const char *path, const char *variant, const char *const *sets,
+			   const struct fl_search_opts *opts, struct fl_test_run *out);
 void fl_test_run_fini(struct fl_test_run *t);
 
 /* Index of the spec called name in t's system; asserts it exists. */
@@ -29,11 +33,18 @@ int fl_test_spec(const struct fl_test_run *t, const char *name);
 /* 1 if spec name was found violated. */
 int fl_test_violated(const struct fl_test_run *t, const char *name);
 
-/* Every scenario file under scenarios/ (relative to the repo root), for parameterized tests. */
+/* Every scenario under scenarios/ (relative to the repo root), for parameterized tests: one
+ * entry per file without variants (variant ""), one per variant of a file with variants. */
 struct fl_test_path {
 	char path[256];
+	char variant[64]; /* "" = the file as written */
 };
 struct fl_test_path *fl_test_scenarios(size_t *n);
+
+/* The same for the files matching a glob pattern, in a malloc'd array (the caller frees it;
+ * fl_test_scenarios copies it into Criterion's memory for parameterized tests). A file whose
+ * variants cannot be listed gets one entry without a variant, so that loading it reports why. */
+struct fl_test_path *fl_test_scenarios_matching(const char *pattern, size_t *n);
 
 /* Under ASan, fails the test if LeakSanitizer finds a leak now (Criterion would count a test
  * as passed even when LeakSanitizer reports at the worker's exit). A no-op otherwise. */

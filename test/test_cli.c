@@ -390,6 +390,7 @@ Test(cli, help_exits_0)
 	assert_code(&r, 0);
 	assert_has(r.out, "usage: faultline check FILE [options]", "stdout");
 	assert_has(r.out, "--max-memory SIZE", "stdout");
+	assert_has(r.out, "--variant NAME", "stdout");
 	assert_has(r.out, "exit codes: 0", "stdout");
 	cr_assert_str_eq(r.err, "");
 	run_free(&r);
@@ -546,5 +547,235 @@ Test(cli, unwritable_json_exits_2)
 	unlink(scn);
 	assert_code(&r, 2);
 	assert_has(r.err, "cannot write /nonexistent/dir/out.json", "stderr");
+	run_free(&r);
+}
+
+/* --- design variants --------------------------------------------------------------------- */
+
+/* scenarios/test/one-queue-outage.yaml with design variants: the destination lets go of a
+ * record whose remove failed (a duplicate: exit 1), or retries the remove (no duplicate); with
+ * with_unchecked also one that checks no spec at all (incomplete: exit 3) and the file as
+ * written. */
+static void write_variants(char path[64], int with_unchecked)
+{
+	char *base = fl_test_read_file("scenarios/test/one-queue-outage.yaml");
+	struct fl_buf b = {0};
+	fl_buf_puts(&b, base);
+	fl_buf_puts(&b, "variants:\n"
+			"  - name: ignore\n"
+			"    about: the destination lets go of a record it could not remove\n"
+			"    set: {destination.remove_failure: ignore}\n"
+			"  - name: retry\n"
+			"    about: the destination retries the remove\n"
+			"    set: {destination.remove_failure: retry}\n"
+			"    expect: {no-duplicates: holds}\n");
+	if (with_unchecked)
+		fl_buf_puts(&b, "  - name: unchecked\n"
+				"    set: {specs: [], expect: {}}\n"
+				"  - name: as-written\n");
+	temp_path(path, "variants");
+	write_file(path, fl_buf_str(&b));
+	fl_buf_fini(&b);
+	free(base);
+}
+
+/* The line of text that starts with prefix (after a newline), or fails. */
+static const char *line_starting(const char *text, const char *prefix)
+{
+	for (const char *p = text; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, prefix, strlen(prefix)))
+			return p;
+	}
+	cr_assert_fail("no line starting with '%s' in:\n%.4000s", prefix, text);
+	return NULL;
+}
+
+static int occurrences(const char *text, const char *needle)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+Test(cli, variants_each_run_then_a_summary)
+{
+	char scn[64], args[128];
+	write_variants(scn, 0);
+	snprintf(args, sizeof args, "check '%s' --quiet", scn);
+	struct run r = run(args);
+	unlink(scn);
+	assert_code(&r, 1); /* ignore violates no-duplicates, as it expects */
+	const char *h1 = strstr(r.out, "== variant ignore: the destination lets go of a record it could "
+				       "not remove (destination.remove_failure=ignore) ==\n");
+	const char *h2 = strstr(r.out, "== variant retry: the destination retries the remove "
+				       "(destination.remove_failure=retry) ==\n");
+	cr_assert(h1 && h2 && h1 < h2, "both headings, in file order:\n%s", r.out);
+	cr_assert_eq(occurrences(r.out, "Verdicts:"), 2, "a full report per variant");
+	cr_assert_eq(occurrences(r.out, "faultline 0.1.0: "), 2);
+	const char *sum = strstr(r.out, "\nSummary: 2 variants\n");
+	cr_assert_not_null(sum, "%s", r.out);
+	cr_assert_gt(sum, h2, "the summary comes last");
+	line_starting(sum, "  variant  delivery  no-duplicates  ordering        states   seconds\n");
+	line_starting(sum, "  ignore   holds     VIOLATED       holds               19  ");
+	line_starting(sum, "  retry    holds     holds          holds               15  ");
+	line_starting(sum, "  Every verdict matches the expectations.\n");
+	cr_assert_null(strstr(sum, "*"), "nothing differs");
+	run_free(&r);
+}
+
+Test(cli, variants_summary_marks_differences)
+{
+	/* --set goes after each variant's set:, so ignore retries too: it no longer duplicates. */
+	char scn[64], args[160];
+	write_variants(scn, 0);
+	snprintf(args, sizeof args, "check '%s' --quiet --set destination.remove_failure=retry", scn);
+	struct run r = run(args);
+	unlink(scn);
+	assert_code(&r, 0);
+	const char *sum = strstr(r.out, "\nSummary: 2 variants\n");
+	cr_assert_not_null(sum, "%s", r.out);
+	line_starting(sum, "  ignore   holds     holds*         holds               15  ");
+	line_starting(sum, "  retry    holds     holds          holds               15  ");
+	line_starting(sum, "  * differs from the expectation\n");
+	line_starting(sum, "  1 verdict differs from the expectations.\n");
+	run_free(&r);
+}
+
+Test(cli, variant_option_selects)
+{
+	char scn[64], args[160];
+	write_variants(scn, 0);
+	snprintf(args, sizeof args, "check '%s' --variant retry", scn);
+	struct run r = run(args);
+	assert_code(&r, 0);
+	cr_assert_null(strstr(r.out, "== variant ignore"), "only the variant asked for");
+	assert_has(r.out, "== variant retry: ", "stdout");
+	assert_has(r.out, "\nSummary: 1 variant\n", "stdout");
+	run_free(&r);
+	/* Repeated: run in file order, whatever the order on the command line. */
+	snprintf(args, sizeof args, "check '%s' --quiet --variant retry --variant ignore", scn);
+	r = run(args);
+	unlink(scn);
+	assert_code(&r, 1);
+	const char *a = strstr(r.out, "== variant ignore"), *b = strstr(r.out, "== variant retry");
+	cr_assert(a && b && a < b, "%s", r.out);
+	run_free(&r);
+}
+
+Test(cli, variant_option_errors_exit_2)
+{
+	char scn[64], args[160], want[256];
+	write_variants(scn, 0);
+	snprintf(args, sizeof args, "check '%s' --variant retyr", scn);
+	struct run r = run(args);
+	assert_code(&r, 2);
+	snprintf(want, sizeof want, "--variant retyr: %s has no variant 'retyr' (did you mean 'retry'?)\n", scn);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_str_eq(r.out, "", "nothing is run");
+	run_free(&r);
+	snprintf(args, sizeof args, "check '%s' --variant retry --variant zzzzzz", scn);
+	r = run(args);
+	assert_code(&r, 2);
+	snprintf(want, sizeof want, "--variant zzzzzz: %s has no variant 'zzzzzz'; its variants: ignore, retry\n", scn);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_str_eq(r.out, "");
+	run_free(&r);
+	unlink(scn);
+	r = run("check " BASE " --variant retry");
+	assert_code(&r, 2);
+	cr_assert_str_eq(r.err, "--variant retry: " BASE " has no variants: section\n");
+	run_free(&r);
+}
+
+Test(cli, variants_exit_codes)
+{
+	char scn[64], args[160];
+	write_variants(scn, 1);
+	/* violated (ignore) beats incomplete (unchecked), as within one run */
+	snprintf(args, sizeof args, "check '%s' --quiet", scn);
+	struct run r = run(args);
+	assert_code(&r, 1);
+	const char *sum = strstr(r.out, "\nSummary: 4 variants\n");
+	cr_assert_not_null(sum, "%s", r.out);
+	line_starting(sum, "  unchecked   -         -              -                    1  ");
+	line_starting(sum, "  as-written  holds     VIOLATED       holds               19  ");
+	assert_has(r.out, "\n== variant as-written (no overrides) ==\n", "stdout");
+	run_free(&r);
+	snprintf(args, sizeof args, "check '%s' --quiet --variant retry --variant unchecked", scn);
+	r = run(args);
+	assert_code(&r, 3);
+	assert_has(r.out, "Search: incomplete: no spec is checked", "stdout");
+	run_free(&r);
+	snprintf(args, sizeof args, "check '%s' --quiet --variant retry", scn);
+	r = run(args);
+	assert_code(&r, 0);
+	run_free(&r);
+	/* Limits apply to each variant; nothing violated and something incomplete is 3. */
+	snprintf(args, sizeof args, "check '%s' --quiet --max-states 3", scn);
+	r = run(args);
+	assert_code(&r, 3);
+	assert_has(r.out, "expected verdicts are unknown: a search did not finish", "stdout");
+	run_free(&r);
+	unlink(scn);
+}
+
+Test(cli, variants_bad_variant_exits_2_before_any_search)
+{
+	char scn[64], args[160];
+	write_variants(scn, 0);
+	char *text = fl_test_read_file(scn);
+	char *at = strstr(text, "remove_failure: retry}");
+	cr_assert_not_null(at);
+	memcpy(at, "remove_failure: retyr}", strlen("remove_failure: retyr}"));
+	write_file(scn, text);
+	snprintf(args, sizeof args, "check '%s'", scn);
+	struct run r = run(args);
+	unlink(scn);
+	assert_code(&r, 2);
+	assert_has(r.err, "'remove_failure' cannot be 'retyr' (did you mean 'retry'?)", "stderr");
+	cr_assert_str_eq(r.out, "", "the good variant before it is not run either");
+	free(text);
+	run_free(&r);
+}
+
+Test(cli, variants_json)
+{
+	char scn[64], trace[64], args[256];
+	write_variants(scn, 0);
+	temp_path(trace, "trace");
+	snprintf(args, sizeof args, "check '%s' --json - --trace-json '%s'", scn, trace);
+	struct run r = run(args);
+	unlink(scn);
+	assert_code(&r, 1);
+	cr_assert(json_valid(r.out), "stdout is not valid JSON:\n%.3000s", r.out);
+	cr_assert_eq(strncmp(r.out, "{\"variants\":[{\"faultline\":", strlen("{\"variants\":[{\"faultline\":")), 0,
+		     "%.200s", r.out);
+	cr_assert_null(strstr(r.out, "Summary"), "no text with --json -");
+	cr_assert_eq(occurrences(r.out, "\"faultline\":"), 2, "one object per variant");
+	const char *a = strstr(r.out, "\"variant\":\"ignore\""), *b = strstr(r.out, "\"variant\":\"retry\"");
+	cr_assert(a && b && a < b, "%.3000s", r.out);
+	assert_has(r.out,
+		   "\"scenario\":\"one queue, one outage\",\"variant\":\"ignore\",\"search\":\"bfs\"",
+		   "JSON");
+	assert_has(b,
+		   "{\"name\":\"no-duplicates\",\"verdict\":\"holds\",\"expected\":\"holds\","
+		   "\"matches\":true",
+		   "JSON");
+	char *j = fl_test_read_file(trace);
+	unlink(trace);
+	cr_assert(json_valid(j), "%.3000s", j);
+	const char *head = "{\"variants\":[{\"variant\":\"ignore\",\"traces\":[{\"spec\":\"no-duplicates\"";
+	cr_assert_eq(strncmp(j, head, strlen(head)), 0, "%.300s", j);
+	assert_has(j, ",{\"variant\":\"retry\",\"traces\":[]}]}", "trace JSON");
+	free(j);
+	run_free(&r);
+	/* A file without variants keeps the single-run shape. */
+	r = run("check " BASE " --json -");
+	assert_code(&r, 0);
+	cr_assert_eq(strncmp(r.out, "{\"faultline\":", 13), 0);
+	cr_assert_null(strstr(r.out, "\"variant"));
 	run_free(&r);
 }

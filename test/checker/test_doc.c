@@ -711,3 +711,174 @@ Test(doc, set_new_key_allocation_failures)
 {
 	set_with_failures("q.capacity=3", "q", "capacity", NULL);
 }
+
+/* --- fl_doc_set_node: a design variant's set: --------------------------------------------- */
+
+static const char vscn[] = "name: s\n"                              /* 1 */
+			   "records: {batches: 2, per_batch: 1}\n"     /* 2 */
+			   "components:\n"                             /* 3 */
+			   "  q: {kind: queue}\n"                      /* 4 */
+			   "list: [a, b]\n"                            /* 5 */
+			   "variants:\n"                               /* 6 */
+			   "  - set: {records.per_batch: 3, q.capacity: [1, 2], recods.x: 1, q: 2, list.0: c}\n";
+/* line 7: "records.per_batch" at column 11, its value 3 at 30; "q.capacity" at 33, its list at
+ * its first item, 46 */
+
+/* The i-th override of the variant in vscn. */
+static const struct fl_node *vset(const struct fl_doc *d, int i)
+{
+	const struct fl_node *set = fl_doc_get(fl_doc_get(d->root, "variants")->child, "set");
+	return nth(set, i);
+}
+
+/* Where the key of n is written, as the loader passes it. */
+static struct fl_node key_of(const struct fl_node *n)
+{
+	return (struct fl_node){.origin = n->origin, .line = n->kline, .col = n->kcol};
+}
+
+Test(doc, set_node_copies_the_value_with_its_positions)
+{
+	struct fl_doc d;
+	struct fl_err e = {0};
+	char path[64];
+	cr_assert_eq(load_text(vscn, &d, &e, path), FL_OK, "%s", e.msg);
+	const struct fl_node *x = vset(&d, 0);
+	struct fl_node at = key_of(x);
+	cr_assert_eq(fl_doc_set_node(&d, x->key, x, &at, &e), FL_OK, "%s", e.msg);
+	const struct fl_node *r = fl_doc_get(d.root, "records");
+	struct fl_node *pb = fl_doc_get(r, "per_batch");
+	cr_assert_eq(fl_doc_len(r), 2, "replaced, not added");
+	cr_assert_eq(nth(r, 1), pb, "the replacement keeps its place");
+	cr_assert_str_eq(pb->str, "3");
+	cr_assert_str_eq(pb->key, "per_batch");
+	cr_assert_eq(pb->parent, r);
+	cr_assert_eq(pb->origin, d.path, "a value from the file keeps the file as its origin");
+	assert_pos(pb, 7, 30, 7, 11);
+	cr_assert_neq(pb, x, "a copy");
+	cr_assert_str_eq(x->key, "records.per_batch", "the variant itself is untouched");
+	long v;
+	cr_assert_eq(fl_doc_int(pb, 1, 2, &v, &e), FL_EINPUT);
+	char want[256];
+	snprintf(want, sizeof want, "%s:7:30: 'per_batch' is 3; it must be between 1 and 2", path);
+	cr_assert_str_eq(e.msg, want);
+
+	/* A new key, a list value. */
+	e = (struct fl_err){0};
+	x = vset(&d, 1);
+	at = key_of(x);
+	cr_assert_eq(fl_doc_set_node(&d, x->key, x, &at, &e), FL_OK, "%s", e.msg);
+	const struct fl_node *cap = fl_doc_get(fl_doc_get(fl_doc_get(d.root, "components"), "q"), "capacity");
+	cr_assert_not_null(cap);
+	cr_assert_eq(cap->type, FL_NODE_SEQ);
+	cr_assert_eq(fl_doc_len(cap), 2);
+	cr_assert_str_eq(nth(cap, 1)->str, "2");
+	cr_assert_eq(cap->line, 7);
+	cr_assert_eq(cap->col, 46);
+	cr_assert_eq(cap->kcol, 33);
+	check_tree(d.root);
+	fl_doc_free(&d);
+	fl_test_no_leaks();
+}
+
+Test(doc, set_node_bad_paths_are_placed_at_the_key)
+{
+	struct fl_doc d;
+	char path[64], want[512];
+	struct fl_err e0 = {0};
+	cr_assert_eq(load_text(vscn, &d, &e0, path), FL_OK, "%s", e0.msg);
+	char recods[256];
+	snprintf(recods, sizeof recods,
+		 "'recods' is not a section or component of %s (did you mean 'records'?)", path);
+	const char *const msgs[] = {
+		NULL, NULL, recods, "'q' is a component; say which option (e.g. q.kind)",
+		"replacing one item of a list is not supported; set the whole list, e.g. key: [a, b]"};
+	for (int i = 2; i < 5; i++) {
+		struct fl_err e = {0};
+		const struct fl_node *x = vset(&d, i);
+		struct fl_node at = key_of(x);
+		cr_assert_eq(fl_doc_set_node(&d, x->key, x, &at, &e), FL_EINPUT, "%s", x->key);
+		snprintf(want, sizeof want, "%s:%d:%d: %s", path, x->kline, x->kcol, msgs[i]);
+		cr_assert_str_eq(e.msg, want);
+	}
+	struct fl_err e = {0};
+	cr_assert_eq(fl_doc_set_node(&d, "", vset(&d, 0), NULL, &e), FL_EINPUT);
+	snprintf(want, sizeof want, "%s: an empty path; write section.key, e.g. records.per_batch", path);
+	cr_assert_str_eq(e.msg, want, "without a position, the file is named");
+	cr_assert_str_eq(fl_doc_get(fl_doc_get(d.root, "records"), "per_batch")->str, "1");
+	check_tree(d.root);
+	fl_doc_free(&d);
+	fl_test_no_leaks();
+}
+
+Test(doc, set_node_allocation_failures)
+{
+	int rc = FL_ENOMEM;
+	long n;
+	for (n = 1; n < 1000 && rc != FL_OK; n++) {
+		struct fl_doc d;
+		struct fl_err e = {0};
+		char path[64];
+		cr_assert_eq(load_text(vscn, &d, &e, path), FL_OK, "%s", e.msg);
+		const struct fl_node *x = vset(&d, 1);
+		struct fl_node at = key_of(x);
+		fl_alloc_fail_at(n);
+		rc = fl_doc_set_node(&d, x->key, x, &at, &e);
+		fl_alloc_fail_at(0);
+		check_tree(d.root);
+		const struct fl_node *cap =
+			fl_doc_get(fl_doc_get(fl_doc_get(d.root, "components"), "q"), "capacity");
+		if (rc == FL_OK) {
+			cr_assert_eq(fl_doc_len(cap), 2);
+		} else {
+			cr_assert_eq(rc, FL_ENOMEM, "n=%ld: %s", n, e.msg);
+			cr_assert_str_eq(e.msg, "out of memory");
+			cr_assert_null(cap, "n=%ld: no key is created", n);
+		}
+		fl_doc_free(&d);
+	}
+	cr_assert_eq(rc, FL_OK);
+	cr_assert_gt(n, 5, "the copy's allocations were failed one by one");
+	fl_test_no_leaks();
+}
+
+/* --- fl_doc_text ----------------------------------------------------------------------- */
+
+static void assert_text(const struct fl_node *n, const char *want)
+{
+	struct fl_buf b = {0};
+	fl_doc_text(n, &b);
+	cr_assert_str_eq(fl_buf_str(&b), want);
+	fl_buf_fini(&b);
+}
+
+Test(doc, text_of_values)
+{
+	static const char text[] = "a: [x, bb, {k: v, l: [1, 2]}]\n"
+				   "b: {kind: container, idempotency: skip-write}\n"
+				   "c: hello world\n"
+				   "d: \"q[1]\"\n"
+				   "e: ''\n"
+				   "f: 'x: y'\n"
+				   "g: 'say \"hi\"'\n"
+				   "h: destination.received >= batch 2\n"
+				   "i:\n"
+				   "j: '-1'\n"
+				   "k: 'a,b'\n";
+	struct fl_doc d;
+	struct fl_err e = {0};
+	char path[64];
+	cr_assert_eq(load_text(text, &d, &e, path), FL_OK, "%s", e.msg);
+	assert_text(fl_doc_get(d.root, "a"), "[x, bb, {k: v, l: [1, 2]}]");
+	assert_text(fl_doc_get(d.root, "b"), "{kind: container, idempotency: skip-write}");
+	assert_text(fl_doc_get(d.root, "c"), "hello world");
+	assert_text(fl_doc_get(d.root, "d"), "\"q[1]\"");
+	assert_text(fl_doc_get(d.root, "e"), "\"\"");
+	assert_text(fl_doc_get(d.root, "f"), "\"x: y\"");
+	assert_text(fl_doc_get(d.root, "g"), "\"say \\\"hi\\\"\"");
+	assert_text(fl_doc_get(d.root, "h"), "destination.received >= batch 2");
+	assert_text(fl_doc_get(d.root, "i"), "\"\"");
+	assert_text(fl_doc_get(d.root, "j"), "\"-1\"");
+	assert_text(fl_doc_get(d.root, "k"), "\"a,b\"");
+	fl_doc_free(&d);
+}

@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ONE_QUEUE "scenarios/test/one-queue.yaml"
@@ -72,6 +73,13 @@ Test(search, one_queue_outage_by_hand)
 	fl_test_run_fini(&t);
 }
 
+/* "path", or "path --variant name", for messages. */
+static const char *label(const struct fl_test_path *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", p->path, p->variant[0] ? " --variant " : "", p->variant);
+	return buf;
+}
+
 ParameterizedTestParameters(search, bfs_dfs_agree)
 {
 	size_t n;
@@ -80,24 +88,27 @@ ParameterizedTestParameters(search, bfs_dfs_agree)
 }
 
 /* Same reachable states, transitions and verdicts whatever the order of exploration; every
- * counterexample of both replays (fl_test_check asserts it), and BFS's are no longer. */
+ * counterexample of both replays (fl_test_check asserts it), and BFS's are no longer. Every
+ * design variant of a file is a scenario of its own here. */
 ParameterizedTest(struct fl_test_path *p, search, bfs_dfs_agree, .timeout = 600)
 {
 	struct fl_search_opts dfs = {.mode = FL_DFS};
 	struct fl_test_run b, d;
-	fl_test_check(p->path, NULL, NULL, &b);
-	fl_test_check(p->path, NULL, &dfs, &d);
-	cr_expect(b.r.complete || b.r.decided, "%s: BFS stopped: %s", p->path, b.r.stop_reason);
-	cr_expect_eq(b.r.violated, d.r.violated, "%s: BFS and DFS verdicts differ", p->path);
+	char buf[400];
+	const char *f = label(p, buf, sizeof buf);
+	fl_test_check_variant(p->path, p->variant, NULL, NULL, &b);
+	fl_test_check_variant(p->path, p->variant, NULL, &dfs, &d);
+	cr_expect(b.r.complete || b.r.decided, "%s: BFS stopped: %s", f, b.r.stop_reason);
+	cr_expect_eq(b.r.violated, d.r.violated, "%s: BFS and DFS verdicts differ", f);
 	if (b.r.complete && d.r.complete) {
-		cr_expect_eq(b.r.states, d.r.states, "%s: %zu states by BFS, %zu by DFS", p->path,
-			     b.r.states, d.r.states);
-		cr_expect_eq(b.r.transitions, d.r.transitions, "%s: transitions differ", p->path);
+		cr_expect_eq(b.r.states, d.r.states, "%s: %zu states by BFS, %zu by DFS", f, b.r.states,
+			     d.r.states);
+		cr_expect_eq(b.r.transitions, d.r.transitions, "%s: transitions differ", f);
 	}
 	for (int i = 0; i < b.s.nspec; i++)
 		if (b.r.violated >> i & d.r.violated >> i & 1u)
-			cr_expect_leq(b.tr[i].n, d.tr[i].n, "%s: BFS trace for %s is longer than DFS's",
-				      p->path, b.s.spec[i].kind->name);
+			cr_expect_leq(b.tr[i].n, d.tr[i].n, "%s: BFS trace for %s is longer than DFS's", f,
+				      b.s.spec[i].kind->name);
 	fl_test_run_fini(&b);
 	fl_test_run_fini(&d);
 }
@@ -109,24 +120,33 @@ ParameterizedTestParameters(scenarios, expected_verdicts)
 	return cr_make_param_array(struct fl_test_path, p, n);
 }
 
-/* Each scenario file states the verdict it expects for each spec; BFS must agree. */
-ParameterizedTest(struct fl_test_path *p, scenarios, expected_verdicts, .timeout = 600)
+/* The verdicts of one run against the expectations of its system; returns how many there are. */
+static int check_expectations(const struct fl_test_run *t, const char *f)
 {
-	struct fl_test_run t;
-	fl_test_check(p->path, NULL, NULL, &t);
-	cr_assert(t.r.decided, "%s: no verdict: %s", p->path, t.r.stop_reason);
 	int expectations = 0;
-	for (int i = 0; i < t.s.nspec; i++) {
-		int want = t.s.spec[i].expect;
+	for (int i = 0; i < t->s.nspec; i++) {
+		int want = t->s.spec[i].expect;
 		if (want == FL_EXPECT_NONE)
 			continue;
 		expectations++;
-		int got = t.r.violated >> i & 1u ? FL_EXPECT_VIOLATED : FL_EXPECT_HOLDS;
-		cr_expect_eq(got, want, "%s: %s is %s, the scenario expects it %s", p->path,
-			     t.s.spec[i].kind->name, got == FL_EXPECT_VIOLATED ? "violated" : "holding",
+		int got = t->r.violated >> i & 1u ? FL_EXPECT_VIOLATED : FL_EXPECT_HOLDS;
+		cr_expect_eq(got, want, "%s: %s is %s, the scenario expects it %s", f,
+			     t->s.spec[i].kind->name, got == FL_EXPECT_VIOLATED ? "violated" : "holding",
 			     want == FL_EXPECT_VIOLATED ? "violated" : "to hold");
 	}
-	cr_expect_gt(expectations, 0, "%s states no expected verdict", p->path);
+	return expectations;
+}
+
+/* Each scenario file (each variant of a file with variants) states the verdict it expects for
+ * each spec; BFS must agree. */
+ParameterizedTest(struct fl_test_path *p, scenarios, expected_verdicts, .timeout = 600)
+{
+	struct fl_test_run t;
+	char buf[400];
+	const char *f = label(p, buf, sizeof buf);
+	fl_test_check_variant(p->path, p->variant, NULL, NULL, &t);
+	cr_assert(t.r.decided, "%s: no verdict: %s", f, t.r.stop_reason);
+	cr_expect_gt(check_expectations(&t, f), 0, "%s states no expected verdict", f);
 	fl_test_run_fini(&t);
 }
 
@@ -181,7 +201,7 @@ Test(search, model_bound)
 /* --spec leaves other specs unchecked and their monitors out of the state. */
 Test(search, spec_selection)
 {
-	struct fl_scn_opts so = {NULL, 0, (const char *const[]){"delivery"}, 1};
+	struct fl_scn_opts so = {NULL, 0, (const char *const[]){"delivery"}, 1, NULL};
 	struct fl_sys s;
 	struct fl_err e = {0};
 	cr_assert_eq(fl_scn_load("scenarios/active-active/base.yaml", &so, fl_kinds,
