@@ -5,8 +5,12 @@
  * expanding index 0, 1, 2 ... visits them breadth first. DFS keeps a stack of indices.
  * A step whose successor equals its source (a stutter: a poll of an empty queue, a retry that
  * fails again) is not a transition and does not stop a state from being at rest.
+ * Cycles specs have no monitor: while one is checked the search never stops for "every checked
+ * spec has a verdict", and once it is complete cycles.c judges them on the stored states.
  */
 #include "search.h"
+
+#include "cycles.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +54,10 @@ long fl_peak_rss(void)
 
 void fl_result_fini(struct fl_result *r)
 {
-	for (int i = 0; i < FL_MAX_SPECS; i++)
+	for (int i = 0; i < FL_MAX_SPECS; i++) {
 		fl_free(r->viol[i].why);
+		fl_free(r->viol[i].loop);
+	}
 }
 
 static void halt(struct run *R, const char *why)
@@ -309,6 +315,28 @@ static void explore(struct run *R)
 	}
 }
 
+/* After a complete search, the verdicts of the cycles specs (cycles.h). A cycle search that
+ * cannot finish leaves its spec without a verdict and the run incomplete. */
+static void judge_cycles(struct run *R)
+{
+	double limit = R->o->time_limit;
+	struct fl_cycles_limits lim = {R->o->max_memory, limit > 0 ? R->t0 + limit : 0};
+	for (int i = 0; i < R->s->nspec && !R->stop; i++) {
+		if (!(R->active >> i & 1u) || !R->s->spec[i].kind->cycles)
+			continue;
+		struct fl_err ce = {0};
+		int rc = fl_cycles_check(R->s, R->st, i, &lim, &R->r->viol[i], &ce);
+		char why[sizeof R->r->stop_reason];
+		snprintf(why, sizeof why, "%.*s", (int)sizeof why - 1, ce.msg);
+		if (rc == FL_OK && R->r->viol[i].found)
+			R->r->violated |= 1u << i;
+		else if (rc == FL_ENOMEM || rc == FL_EBOUND)
+			halt(R, why);
+		else if (rc != FL_OK)
+			internal(R, rc, why);
+	}
+}
+
 static int setup(struct run *R)
 {
 	int rc = fl_store_init(R->st, R->s->width, sizeof(struct fl_step), R->o->max_memory);
@@ -356,6 +384,8 @@ int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct
 		if (!R->active)
 			halt(R, "no spec is checked");
 		explore(R);
+		if (!R->stop && o->mode != FL_RANDOM)
+			judge_cycles(R);
 		r->complete = !R->stop && o->mode != FL_RANDOM;
 		if (r->complete)
 			r->decided = 1;

@@ -7,7 +7,8 @@
  * keeps each state's parent and step, so any violation can be traced back to the start.
  *
  * Safety specs are checked on every transition (including into states seen before); eventual
- * specs on every state at rest: one where no normal step and no timeout step changes anything.
+ * specs on every state at rest: one where no normal step and no timeout step changes anything;
+ * cycles specs once the exhaustive search is complete, on the stored graph (cycles.h).
  */
 #ifndef FL_SEARCH_H
 #define FL_SEARCH_H
@@ -29,10 +30,13 @@ struct fl_search_opts {
 
 struct fl_violation {
 	int found;
-	uint32_t state;       /* the state the trace ends in (at rest), or the parent of the step */
+	uint32_t state;       /* the state the trace ends in (at rest), the parent of the step, or
+				 the state a lasso's loop starts and ends in */
 	int via_step;         /* 1: the trace ends with `step` taken from `state` */
 	struct fl_step step;
 	char *why;            /* one sentence, owned by the result */
+	int loop_len;         /* cycles specs: steps of the loop (0: no loop) */
+	struct fl_step *loop; /* the loop from `state` back to it (cycles.h), owned by the result */
 };
 
 struct fl_result {

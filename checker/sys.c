@@ -130,23 +130,31 @@ static uint32_t run_monitors(const struct fl_sys *s, uint8_t *to, const struct f
 struct fl_outcome fl_sys_apply(const struct fl_sys *s, const uint8_t *from, uint8_t *to,
 			       const struct fl_step *st, uint32_t active, struct fl_buf *why)
 {
+	struct fl_events ev;
+	return fl_sys_apply_events(s, from, to, st, active, why, &ev);
+}
+
+struct fl_outcome fl_sys_apply_events(const struct fl_sys *s, const uint8_t *from, uint8_t *to,
+				      const struct fl_step *st, uint32_t active, struct fl_buf *why,
+				      struct fl_events *ev)
+{
 	struct fl_outcome o = {FL_OK, 0, 0};
-	struct fl_events ev = {0};
+	*ev = (struct fl_events){0};
 	memcpy(to, from, s->width);
 	const struct fl_kind *k = s->inst[st->inst].kind;
 	if (st->action == FL_ACT_INJECT)
 		o.status = k->inject(s, to, st->inst, st->fault, st->farg,
-				     st->arg ? FL_PERMANENT : FL_TRANSIENT, &ev);
+				     st->arg ? FL_PERMANENT : FL_TRANSIENT, ev);
 	else
-		o.status = k->apply(s, to, st, &ev);
+		o.status = k->apply(s, to, st, ev);
 	/* A fault that changes nothing (an outage of a queue already out) is not charged: it is
 	 * a stutter, not a fault that happened. */
 	if (st->cls == FL_FAULT &&
 	    memcmp(to + FL_HDR_SIZE, from + FL_HDR_SIZE, s->width - FL_HDR_SIZE) != 0)
 		to[FL_HDR_FAULTS] = (uint8_t)(to[FL_HDR_FAULTS] + 1);
-	o.overflow = ev.overflow;
+	o.overflow = ev->overflow;
 	if (o.status == FL_OK)
-		o.violated = run_monitors(s, to, &ev, active, why);
+		o.violated = run_monitors(s, to, ev, active, why);
 	return o;
 }
 

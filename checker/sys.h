@@ -134,6 +134,11 @@ struct fl_spec_kind {
 			 struct fl_buf *why);
 	/* Eventually: called on states where nothing more can happen; 1 = violated. */
 	int (*at_rest)(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *why);
+	/* 1: judged on cycles: after an exhaustive search the explorer looks for a reachable,
+	 * weakly fair cycle of normal/timeout steps none of which is progress (see cycles.h). */
+	int cycles;
+	/* cycles specs: 1 if a step with these events makes progress. */
+	int (*progress)(const struct fl_sys *s, const struct fl_events *ev);
 };
 
 enum fl_expect { FL_EXPECT_NONE = 0, FL_EXPECT_HOLDS = 1, FL_EXPECT_VIOLATED = 2 };
@@ -203,6 +208,12 @@ struct fl_outcome {
  */
 struct fl_outcome fl_sys_apply(const struct fl_sys *s, const uint8_t *from, uint8_t *to,
 			       const struct fl_step *st, uint32_t active, struct fl_buf *why);
+
+/* fl_sys_apply that also hands back the step's events in *ev (the cycle search asks a cycles
+ * spec whether they are progress). */
+struct fl_outcome fl_sys_apply_events(const struct fl_sys *s, const uint8_t *from, uint8_t *to,
+				      const struct fl_step *st, uint32_t active, struct fl_buf *why,
+				      struct fl_events *ev);
 
 /* Runs the eventually-specs in `active` on a state at rest; returns the violated mask. */
 uint32_t fl_sys_at_rest(const struct fl_sys *s, const uint8_t *v, uint32_t active,

@@ -395,10 +395,18 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 		fl_buf_puts(b, x->origin == FL_BY_CALL ? "is relaunched" : "recovers");
 		return;
 	case A_RESTART: fl_buf_puts(b, "is restarted after a timeout"); return;
-	case A_WRITE:
-		fl_buf_printf(b, "writes record %d to %s (region %d)", x->rec[next_write(x)],
-			      s->inst[c->db].name, r);
+	case A_WRITE: {
+		int rec = x->rec[next_write(x)];
+		int reg = s->inst[st->inst].region;
+		if (c->idempotency != IDEM_NONE && st->cls != FL_FAULT &&
+		    c->dbo->probe(s, v, c->db, reg) == CALL_OK && c->dbo->readable(s, v, c->db, reg, rec)) {
+			fl_buf_printf(b, "skips writing record %d to %s: it is there already", rec,
+				      s->inst[c->db].name);
+			return;
+		}
+		fl_buf_printf(b, "writes record %d to %s (region %d)", rec, s->inst[c->db].name, r);
 		break;
+	}
 	case A_PUBLISH:
 		fl_buf_puts(b, "publishes ");
 		held(x, b);
