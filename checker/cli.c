@@ -718,7 +718,9 @@ static int run_kinds(void)
 	printf("Specs:\n");
 	for (int i = 0; fl_spec_kinds[i]; i++)
 		printf("  %-14s %s%s\n", fl_spec_kinds[i]->name, fl_spec_kinds[i]->summary,
-		       fl_spec_kinds[i]->eventually ? " (eventually)" : "");
+		       fl_spec_kinds[i]->eventually ? " (eventually)"
+		       : fl_spec_kinds[i]->cycles  ? " (cycles)"
+						   : "");
 	return 0;
 }
 

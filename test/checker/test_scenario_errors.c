@@ -489,3 +489,58 @@ Test(scenario_errors, recover_on_a_kind_without_faults)
 	expect_error("  - publish: 1\n", "  - publish: 1\n  - recover: source\n", "source\n  - await", 0,
 		     "a source cannot fail, so it cannot be recovered");
 }
+
+/* --- the kinds of Workload1 and active-passive ---------------------------------------------- */
+
+Test(scenario_errors, dns_targets_a_database)
+{
+	expect_error("targets: inbound-queue, weights", "targets: inbound-table, weights",
+		     "inbound-table, weights", 0,
+		     "dns 'in-dns': targets 'inbound-table' is a table, but targets must be a queue, "
+		     "kafka or api");
+}
+
+Test(scenario_errors, container_names_database_twice)
+{
+	expect_error("table: inbound-table, output", "table: inbound-table, database: inbound-table, output",
+		     "inbound-table, database", 0, "write either database: or table:, not both");
+}
+
+Test(scenario_errors, kafka_batch_above_capacity)
+{
+	expect_error("inbound-queue:              {kind: queue}",
+		     "inbound-queue:              {kind: kafka, batch: 8, capacity: 4}", "8, capacity", 0,
+		     "batch 8 is larger than the capacity 4");
+}
+
+Test(scenario_errors, batch_on_a_queue)
+{
+	expect_error("inbound-queue:              {kind: queue}",
+		     "inbound-queue:              {kind: queue, batch: 2}", "batch: 2", 0,
+		     "unknown key 'batch'");
+}
+
+Test(scenario_errors, failover_dns_with_weights)
+{
+	expect_error("weights: [1, 1]}\n  inbound-queue", "weights: [1, 1], policy: failover}\n  inbound-queue",
+		     "[1, 1], policy", 1, "weights apply to the weighted and round-robin policies");
+}
+
+Test(scenario_errors, switch_a_weighted_dns)
+{
+	expect_error("  - publish: 1\n", "  - publish: 1\n  - switch: in-dns\n", "in-dns\n  - await", 0,
+		     "a dns cannot switch regions");
+}
+
+Test(scenario_errors, bad_write_concern)
+{
+	expect_error("inbound-table:              {kind: table}",
+		     "inbound-table:              {kind: mongo, write_concern: all}", "all}", 0,
+		     "write_concern");
+}
+
+Test(scenario_errors, bad_failure_handling)
+{
+	expect_error("table: inbound-table, output", "table: inbound-table, failure_handling: restart, output",
+		     "restart, output", 0, "failure_handling");
+}
