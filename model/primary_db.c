@@ -250,24 +250,19 @@ static const struct model_db db = {
 
 static const struct model_role role = {.db = &db, .switch_over = switch_over};
 
+/* What mongo and aurora share: everything but their names and keys. */
+#define PDB_KIND_COMMON                                                                           \
+	.faults = faults, .fault_during_call = 1u << F_LOST, .metrics = metrics,                  \
+	.conf_size = sizeof(struct pdb_conf), .role = &role, .configure = configure,              \
+	.steps = steps, .apply = apply, .inject = inject, .recover = recover, .metric = metric,   \
+	.describe = describe, .step_name = step_name
+
 const struct fl_kind mongo_kind = {
 	.name = "mongo",
 	.summary = "MongoDB Atlas: primary, secondary, tertiary; acknowledged after the primary "
 		   "and the secondary (write_concern: majority) or the primary alone",
 	.keys = mongo_keys,
-	.faults = faults,
-	.fault_during_call = 1u << F_LOST,
-	.metrics = metrics,
-	.conf_size = sizeof(struct pdb_conf),
-	.role = &role,
-	.configure = configure,
-	.steps = steps,
-	.apply = apply,
-	.inject = inject,
-	.recover = recover,
-	.metric = metric,
-	.describe = describe,
-	.step_name = step_name,
+	PDB_KIND_COMMON,
 };
 
 const struct fl_kind aurora_kind = {
@@ -275,17 +270,5 @@ const struct fl_kind aurora_kind = {
 	.summary = "Aurora global database: one writer region, acknowledged after the writer, "
 		   "replicated asynchronously; switch moves the writer",
 	.keys = aurora_keys,
-	.faults = faults,
-	.fault_during_call = 1u << F_LOST,
-	.metrics = metrics,
-	.conf_size = sizeof(struct pdb_conf),
-	.role = &role,
-	.configure = configure,
-	.steps = steps,
-	.apply = apply,
-	.inject = inject,
-	.recover = recover,
-	.metric = metric,
-	.describe = describe,
-	.step_name = step_name,
+	PDB_KIND_COMMON,
 };

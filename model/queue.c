@@ -210,44 +210,25 @@ static int probe(const struct fl_sys *s, const uint8_t *v, int q)
 
 static const struct model_role role = {.stream = 1, .send = send, .probe = probe, .lost_response = F_LOST};
 
+/* What queue and kafka share: everything but their names and keys. */
+#define QUEUE_KIND_COMMON                                                                         \
+	.per_region = 1, .faults = faults, .fault_during_call = 1u << F_LOST, .metrics = metrics, \
+	.conf_size = sizeof(struct queue_conf), .role = &role, .configure = configure,            \
+	.steps = steps, .apply = apply, .inject = inject, .recover = recover, .metric = metric,   \
+	.describe = describe, .step_name = step_name
+
 const struct fl_kind queue_kind = {
 	.name = "queue",
 	.summary = "SQS-like queue, one per region: a record stays until removed; an outage "
 		   "rejects calls but keeps the data",
-	.per_region = 1,
 	.keys = keys,
-	.faults = faults,
-	.fault_during_call = 1u << F_LOST,
-	.metrics = metrics,
-	.conf_size = sizeof(struct queue_conf),
-	.role = &role,
-	.configure = configure,
-	.steps = steps,
-	.apply = apply,
-	.inject = inject,
-	.recover = recover,
-	.metric = metric,
-	.describe = describe,
-	.step_name = step_name,
+	QUEUE_KIND_COMMON,
 };
 
 const struct fl_kind kafka_kind = {
 	.name = "kafka",
 	.summary = "Kafka stream, one per region: records stay until committed; optional batch "
 		   "delivery (batch: B); an outage rejects calls but keeps the data",
-	.per_region = 1,
 	.keys = kafka_keys,
-	.faults = faults,
-	.fault_during_call = 1u << F_LOST,
-	.metrics = metrics,
-	.conf_size = sizeof(struct queue_conf),
-	.role = &role,
-	.configure = configure,
-	.steps = steps,
-	.apply = apply,
-	.inject = inject,
-	.recover = recover,
-	.metric = metric,
-	.describe = describe,
-	.step_name = step_name,
+	QUEUE_KIND_COMMON,
 };

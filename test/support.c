@@ -162,3 +162,37 @@ char *fl_test_read_file(const char *path)
 	p[len] = '\0';
 	return p;
 }
+
+char *fl_test_replace(char *text, const char *from, const char *to)
+{
+	char *at = strstr(text, from);
+	cr_assert_not_null(at, "'%s' should occur in the text", from);
+	size_t pre = (size_t)(at - text), flen = strlen(from), tlen = strlen(to);
+	char *out = malloc(strlen(text) - flen + tlen + 1);
+	cr_assert_not_null(out);
+	memcpy(out, text, pre);
+	memcpy(out + pre, to, tlen);
+	strcpy(out + pre + tlen, at + flen);
+	free(text);
+	return out;
+}
+
+void fl_test_position(const char *text, const char *needle, int offset, int *line, int *col)
+{
+	const char *at = strstr(text, needle), *bol = text;
+	cr_assert_not_null(at, "'%s' should occur in the text", needle);
+	cr_assert_null(strstr(at + 1, needle), "'%s' should occur once in the text", needle);
+	*line = 1;
+	for (const char *p = text; p < at; p++)
+		if (*p == '\n') {
+			(*line)++;
+			bol = p + 1;
+		}
+	*col = (int)(at - bol) + 1 + offset;
+}
+
+const char *fl_test_why(const struct fl_test_run *t, const char *name)
+{
+	const char *w = t->r.viol[fl_test_spec(t, name)].why;
+	return w ? w : "";
+}

@@ -56,4 +56,15 @@ void fl_test_write_temp(const char *text, char path[64]);
 /* The whole file as a NUL-terminated string (malloc'd; the caller frees it). */
 char *fl_test_read_file(const char *path);
 
+/* text (malloc'd, freed here) with the first occurrence of from replaced by to; asserts it
+ * occurs. Returns the new text (malloc'd). */
+char *fl_test_replace(char *text, const char *from, const char *to);
+
+/* 1-based line and column of the one occurrence of needle in text, plus offset columns;
+ * asserts it occurs exactly once. */
+void fl_test_position(const char *text, const char *needle, int offset, int *line, int *col);
+
+/* The reason t gives for spec name's violation, or "" when it holds. */
+const char *fl_test_why(const struct fl_test_run *t, const char *name);
+
 #endif

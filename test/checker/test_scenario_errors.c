@@ -22,44 +22,10 @@
 
 #define BASE "scenarios/active-active/base.yaml"
 
-/* Occurrences of needle in text. */
-static int count_of(const char *text, const char *needle)
-{
-	int n = 0;
-	for (const char *p = text; (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
 /* base.yaml with the first occurrence of `from` replaced by `to` (malloc'd). */
 static char *edited(const char *from, const char *to)
 {
-	char *base = fl_test_read_file(BASE);
-	cr_assert_geq(count_of(base, from), 1, "'%s' should occur in " BASE, from);
-	char *at = strstr(base, from);
-	size_t pre = (size_t)(at - base), flen = strlen(from), tlen = strlen(to);
-	char *out = malloc(strlen(base) - flen + tlen + 1);
-	cr_assert_not_null(out);
-	memcpy(out, base, pre);
-	memcpy(out + pre, to, tlen);
-	strcpy(out + pre + tlen, at + flen);
-	free(base);
-	return out;
-}
-
-/* 1-based line and column of the one occurrence of needle in text, plus offset columns. */
-static void position_of(const char *text, const char *needle, int offset, int *line, int *col)
-{
-	cr_assert_eq(count_of(text, needle), 1, "'%s' should occur once in the edited scenario",
-		     needle);
-	const char *at = strstr(text, needle), *bol = text;
-	*line = 1;
-	for (const char *p = text; p < at; p++)
-		if (*p == '\n') {
-			(*line)++;
-			bol = p + 1;
-		}
-	*col = (int)(at - bol) + 1 + offset;
+	return fl_test_replace(fl_test_read_file(BASE), from, to);
 }
 
 static int load(const char *path, const struct fl_scn_opts *o, struct fl_sys *s, struct fl_err *e)
@@ -86,7 +52,7 @@ static void expect_error(const char *from, const char *to, const char *needle, i
 {
 	char *text = edited(from, to), path[64], prefix[128];
 	int line, col;
-	position_of(text, needle, offset, &line, &col);
+	fl_test_position(text, needle, offset, &line, &col);
 	fl_test_write_temp(text, path);
 	struct fl_sys s;
 	struct fl_err e = {0};

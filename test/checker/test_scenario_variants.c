@@ -46,36 +46,6 @@ static char *with_variants(const char *extra)
 	return out;
 }
 
-/* text with its first occurrence of from replaced by to (malloc'd; text is freed). */
-static char *edit(char *text, const char *from, const char *to)
-{
-	char *at = strstr(text, from);
-	cr_assert_not_null(at, "'%s' should occur in the fixture", from);
-	size_t pre = (size_t)(at - text), flen = strlen(from), tlen = strlen(to);
-	char *out = malloc(strlen(text) - flen + tlen + 1);
-	cr_assert_not_null(out);
-	memcpy(out, text, pre);
-	memcpy(out + pre, to, tlen);
-	strcpy(out + pre + tlen, at + flen);
-	free(text);
-	return out;
-}
-
-/* 1-based line and column of the one occurrence of needle in text (plus offset columns). */
-static void position_of(const char *text, const char *needle, int offset, int *line, int *col)
-{
-	const char *at = strstr(text, needle), *bol = text;
-	cr_assert_not_null(at, "'%s' should occur in the text", needle);
-	cr_assert_null(strstr(at + 1, needle), "'%s' should occur once in the text", needle);
-	*line = 1;
-	for (const char *p = text; p < at; p++)
-		if (*p == '\n') {
-			(*line)++;
-			bol = p + 1;
-		}
-	*col = (int)(at - bol) + 1 + offset;
-}
-
 /* want with every "FILE" replaced by path. */
 static void expand(const char *want, const char *path, char *out, size_t size)
 {
@@ -117,7 +87,7 @@ static void expect_error(const char *text, const char *variant, const char *need
 {
 	char path[64], full[1024], msg[768];
 	int line, col;
-	position_of(text, needle, offset, &line, &col);
+	fl_test_position(text, needle, offset, &line, &col);
 	fl_test_write_temp(text, path);
 	struct fl_sys s;
 	struct fl_err e = {0};
@@ -138,7 +108,7 @@ static void expect_list_error(const char *text, const char *needle, int offset, 
 	expect_error(text, NULL, needle, offset, want);
 	char path[64], full[1024];
 	int line, col;
-	position_of(text, needle, offset, &line, &col);
+	fl_test_position(text, needle, offset, &line, &col);
 	fl_test_write_temp(text, path);
 	struct fl_scn_variant *v = (struct fl_scn_variant *)1;
 	int n = -1;
@@ -360,7 +330,7 @@ Test(scenario_variants, variants_not_a_list)
 
 Test(scenario_variants, variant_not_a_map)
 {
-	char *t = edit(with_variants(two_variants), "  - name: retry\n", "  - retry\n  - name: retry\n");
+	char *t = fl_test_replace(with_variants(two_variants), "  - name: retry\n", "  - retry\n  - name: retry\n");
 	expect_list_error(t, "  - retry\n", 4,
 			  "a variant should be a map ({name: NAME, about: TEXT, set: {...}, expect: {...}}), "
 			  "not a single value");
@@ -369,22 +339,22 @@ Test(scenario_variants, variant_not_a_map)
 
 Test(scenario_variants, unknown_key)
 {
-	char *t = edit(with_variants(two_variants), "    set: {destination.remove_failure: retry}",
+	char *t = fl_test_replace(with_variants(two_variants), "    set: {destination.remove_failure: retry}",
 		       "    sett: {destination.remove_failure: retry}");
 	expect_list_error(t, "sett", 0, "unknown key 'sett' in variant 'retry' (did you mean 'set'?)");
 	free(t);
-	t = edit(with_variants(two_variants), "  - name: retry\n", "  - name: retry\n    zzzzzz: 1\n");
+	t = fl_test_replace(with_variants(two_variants), "  - name: retry\n", "  - name: retry\n    zzzzzz: 1\n");
 	expect_list_error(t, "zzzzzz", 0,
 			  "unknown key 'zzzzzz' in variant 'retry'; known keys: name, about, set, expect");
 	free(t);
-	t = edit(with_variants(two_variants), "  - name: retry\n", "  - nmae: retry\n");
+	t = fl_test_replace(with_variants(two_variants), "  - name: retry\n", "  - nmae: retry\n");
 	expect_list_error(t, "nmae", 0, "unknown key 'nmae' in a variant (did you mean 'name'?)");
 	free(t);
 }
 
 Test(scenario_variants, missing_name)
 {
-	char *t = edit(with_variants(two_variants), "  - name: retry\n    about: the destination retries",
+	char *t = fl_test_replace(with_variants(two_variants), "  - name: retry\n    about: the destination retries",
 		       "  - about: the destination retries");
 	expect_list_error(t, "about: the destination retries", 0,
 			  "a variant needs 'name:' (a-z, 0-9 and -, e.g. name: primary-only)");
@@ -397,11 +367,11 @@ Test(scenario_variants, missing_name)
 
 Test(scenario_variants, malformed_name)
 {
-	char *t = edit(with_variants(two_variants), "name: retry", "name: Retry_Twice");
+	char *t = fl_test_replace(with_variants(two_variants), "name: retry", "name: Retry_Twice");
 	expect_list_error(t, "Retry_Twice", 0,
 			  "variant name 'Retry_Twice' may use only a-z, 0-9 and - (e.g. 'retry-twice')");
 	free(t);
-	t = edit(with_variants(two_variants), "name: retry", "name: [retry]");
+	t = fl_test_replace(with_variants(two_variants), "name: retry", "name: [retry]");
 	expect_list_error(t, "retry]", 0, "'name' should be a word of a-z, 0-9 and - (e.g. primary-only)");
 	free(t);
 	char name[80], line[100], want[160];
@@ -409,16 +379,16 @@ Test(scenario_variants, malformed_name)
 	name[64] = '\0';
 	snprintf(line, sizeof line, "name: %s", name);
 	snprintf(want, sizeof want, "variant name '%s' is 64 characters long; at most 63", name);
-	t = edit(with_variants(two_variants), "name: retry", line);
+	t = fl_test_replace(with_variants(two_variants), "name: retry", line);
 	expect_list_error(t, name, 0, want);
 	free(t);
 }
 
 Test(scenario_variants, duplicate_name)
 {
-	char *t = edit(with_variants(two_variants), "name: retry", "name: ignore");
+	char *t = fl_test_replace(with_variants(two_variants), "name: retry", "name: ignore");
 	int line, col;
-	position_of(t, "name: ignore\n    about: the destination lets", 0, &line, &col);
+	fl_test_position(t, "name: ignore\n    about: the destination lets", 0, &line, &col);
 	char want[160];
 	snprintf(want, sizeof want,
 		 "a second variant is named 'ignore' (the first is at line %d); names must be unique "
@@ -430,22 +400,22 @@ Test(scenario_variants, duplicate_name)
 
 Test(scenario_variants, bad_about_set_expect_types)
 {
-	char *t = edit(with_variants(two_variants),
+	char *t = fl_test_replace(with_variants(two_variants),
 		       "    about: the destination retries the remove until the queue is back\n",
 		       "    about: [retries]\n");
 	expect_list_error(t, "retries]", 0, "'about' should be one line of text");
 	free(t);
-	t = edit(with_variants(two_variants), "set: {destination.remove_failure: retry}",
+	t = fl_test_replace(with_variants(two_variants), "set: {destination.remove_failure: retry}",
 		 "set: [destination.remove_failure=retry]");
 	expect_list_error(t, "destination.remove_failure=retry", 0,
 			  "'set' should be a map of path: value (e.g. {records.per_batch: 2}), not a list");
 	free(t);
-	t = edit(with_variants(two_variants), "expect: {no-duplicates: holds}\n", "expect: holds\n");
+	t = fl_test_replace(with_variants(two_variants), "expect: {no-duplicates: holds}\n", "expect: holds\n");
 	expect_list_error(t, "holds\n", 0,
 			  "'expect' should be a map of spec: holds or violated (e.g. {delivery: holds}), "
 			  "not a single value");
 	free(t);
-	t = edit(with_variants(two_variants), "set: {destination.remove_failure: retry}",
+	t = fl_test_replace(with_variants(two_variants), "set: {destination.remove_failure: retry}",
 		 "set: {variants.0.name: x}");
 	expect_list_error(t, "variants.0", 0, "a variant cannot set 'variants'");
 	free(t);
@@ -455,7 +425,7 @@ Test(scenario_variants, bad_about_set_expect_types)
 
 Test(scenario_variants, set_path_does_not_exist)
 {
-	char *t = edit(with_variants(two_variants), "destination.remove_failure: retry",
+	char *t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry",
 		       "destinaton.remove_failure: retry");
 	expect_error(t, "retry", "destinaton", 0,
 		     "'destinaton' is not a section or component of FILE (did you mean 'destination'?)");
@@ -475,15 +445,15 @@ Test(scenario_variants, set_path_does_not_exist)
 
 Test(scenario_variants, set_path_other_mistakes)
 {
-	char *t = edit(with_variants(two_variants), "destination.remove_failure: retry", "destination: retry");
+	char *t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry", "destination: retry");
 	expect_error(t, "retry", "destination: retry", 0,
 		     "'destination' is a component; say which option (e.g. destination.kind)");
 	free(t);
-	t = edit(with_variants(two_variants), "destination.remove_failure: retry", "script.0: settle");
+	t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry", "script.0: settle");
 	expect_error(t, "retry", "script.0", 0,
 		     "replacing one item of a list is not supported; set the whole list, e.g. key: [a, b]");
 	free(t);
-	t = edit(with_variants(two_variants), "destination.remove_failure: retry", "records.per_batch.x: 1");
+	t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry", "records.per_batch.x: 1");
 	expect_error(t, "retry", "records.per_batch.x", 0,
 		     "'per_batch' is not a map or list of FILE");
 	free(t);
@@ -491,18 +461,18 @@ Test(scenario_variants, set_path_other_mistakes)
 
 Test(scenario_variants, bad_value_at_its_position)
 {
-	char *t = edit(with_variants(two_variants), "destination.remove_failure: retry",
+	char *t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry",
 		       "destination.remove_failure: retyr");
 	expect_error(t, "retry", "retyr", 0,
 		     "'remove_failure' cannot be 'retyr' (did you mean 'retry'?); choose one of: ignore, retry");
 	free(t);
-	t = edit(with_variants(two_variants), "destination.remove_failure: retry",
+	t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry",
 		 "destination.remove_falure: retry");
 	expect_error(t, "retry", "destination.remove_falure", 0,
 		     "unknown key 'remove_falure' in destination 'destination' (did you mean "
 		     "'remove_failure'?)");
 	free(t);
-	t = edit(with_variants(two_variants), "destination.remove_failure: retry",
+	t = fl_test_replace(with_variants(two_variants), "destination.remove_failure: retry",
 		 "faults: {max: 1, allow: [{component: queue, region: 7}]}");
 	expect_error(t, "retry", "7}", 0, "'region' is 7; it must be between 1 and 1");
 	free(t);
@@ -510,22 +480,22 @@ Test(scenario_variants, bad_value_at_its_position)
 
 Test(scenario_variants, expect_names_a_spec_not_checked)
 {
-	char *t = edit(with_variants(two_variants), "expect: {no-duplicates: holds}",
+	char *t = fl_test_replace(with_variants(two_variants), "expect: {no-duplicates: holds}",
 		       "expect: {correctness: holds}");
 	expect_error(t, "retry", "correctness", 0, "expect names 'correctness', which specs: does not list");
 	free(t);
-	t = edit(with_variants(two_variants), "expect: {no-duplicates: holds}",
+	t = fl_test_replace(with_variants(two_variants), "expect: {no-duplicates: holds}",
 		 "expect: {no-duplicate: holds}");
 	expect_error(t, "retry", "no-duplicate:", 0,
 		     "unknown spec 'no-duplicate' (did you mean 'no-duplicates'?)");
 	free(t);
-	t = edit(with_variants(two_variants), "expect: {no-duplicates: holds}",
+	t = fl_test_replace(with_variants(two_variants), "expect: {no-duplicates: holds}",
 		 "expect: {no-duplicates: hold}");
 	expect_error(t, "retry", "hold}", 0, "'no-duplicates' cannot be 'hold' (did you mean 'holds'?)"
 					     "; choose one of: holds, violated");
 	free(t);
 	/* The variant's set: may change specs: first; its expect: is read against the result. */
-	t = edit(with_variants(two_variants), "set: {destination.remove_failure: retry}",
+	t = fl_test_replace(with_variants(two_variants), "set: {destination.remove_failure: retry}",
 		 "set: {specs: [delivery], expect: {}}");
 	expect_error(t, "retry", "no-duplicates: holds", 0,
 		     "expect names 'no-duplicates', which specs: does not list");

@@ -18,12 +18,6 @@ static void check(const char *path, const char *const *sets, struct fl_test_run 
 	cr_assert(t->r.decided, "%s", t->r.stop_reason);
 }
 
-static const char *why(const struct fl_test_run *t, const char *spec)
-{
-	const char *w = t->r.viol[fl_test_spec(t, spec)].why;
-	return w ? w : "";
-}
-
 /* --- databases: replication strategy and data loss (seed 002, learning 1) ---------------- */
 
 /* Majority writes: the secondary holds every acknowledged write, so losing the primary loses
@@ -32,7 +26,7 @@ Test(kinds, mongo_majority_survives_losing_the_primary)
 {
 	struct fl_test_run t;
 	check(DB_STAGE, NULL, &t);
-	cr_expect_eq(t.r.violated, 0, "%s", why(&t, "data-loss"));
+	cr_expect_eq(t.r.violated, 0, "%s", fl_test_why(&t, "data-loss"));
 	fl_test_run_fini(&t);
 }
 
@@ -44,7 +38,7 @@ Test(kinds, mongo_majority_loses_two_regions)
 	struct fl_test_run t;
 	check(DB_STAGE, sets, &t);
 	cr_expect(fl_test_violated(&t, "data-loss"));
-	cr_expect(strstr(why(&t, "data-loss"), "acknowledged"), "%s", why(&t, "data-loss"));
+	cr_expect(strstr(fl_test_why(&t, "data-loss"), "acknowledged"), "%s", fl_test_why(&t, "data-loss"));
 	cr_expect(!fl_test_violated(&t, "correctness"), "the container did nothing wrong");
 	fl_test_run_fini(&t);
 }
@@ -89,8 +83,8 @@ Test(kinds, outages_lose_nothing)
 	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
 		struct fl_test_run t;
 		check(DB_STAGE, sets[i], &t);
-		cr_expect(!fl_test_violated(&t, "data-loss"), "variant %zu: %s", i, why(&t, "data-loss"));
-		cr_expect(!fl_test_violated(&t, "delivery"), "variant %zu: %s", i, why(&t, "delivery"));
+		cr_expect(!fl_test_violated(&t, "data-loss"), "variant %zu: %s", i, fl_test_why(&t, "data-loss"));
+		cr_expect(!fl_test_violated(&t, "delivery"), "variant %zu: %s", i, fl_test_why(&t, "delivery"));
 		fl_test_run_fini(&t);
 	}
 }
@@ -121,10 +115,10 @@ Test(kinds, kafka_batch_tail_waits)
 	struct fl_test_run t;
 	check(DB_STAGE, three, &t);
 	cr_expect(fl_test_violated(&t, "delivery"));
-	cr_expect(strstr(why(&t, "delivery"), "record 3"), "%s", why(&t, "delivery"));
+	cr_expect(strstr(fl_test_why(&t, "delivery"), "record 3"), "%s", fl_test_why(&t, "delivery"));
 	fl_test_run_fini(&t);
 	check(DB_STAGE, two, &t);
-	cr_expect_eq(t.r.violated, 0, "%s", why(&t, "delivery"));
+	cr_expect_eq(t.r.violated, 0, "%s", fl_test_why(&t, "delivery"));
 	fl_test_run_fini(&t);
 }
 
@@ -141,7 +135,7 @@ Test(kinds, lost_queue_data_needs_replay)
 	cr_expect(fl_test_violated(&t, "delivery"));
 	fl_test_run_fini(&t);
 	check(DB_STAGE, replay, &t);
-	cr_expect(!fl_test_violated(&t, "delivery"), "%s", why(&t, "delivery"));
+	cr_expect(!fl_test_violated(&t, "delivery"), "%s", fl_test_why(&t, "delivery"));
 	fl_test_run_fini(&t);
 }
 
@@ -156,7 +150,7 @@ Test(kinds, destination_drops_repeats)
 	cr_expect(fl_test_violated(&t, "no-duplicates"));
 	fl_test_run_fini(&t);
 	check(ONE_STAGE, sets, &t);
-	cr_expect(!fl_test_violated(&t, "no-duplicates"), "%s", why(&t, "no-duplicates"));
+	cr_expect(!fl_test_violated(&t, "no-duplicates"), "%s", fl_test_why(&t, "no-duplicates"));
 	cr_expect(!fl_test_violated(&t, "delivery"));
 	fl_test_run_fini(&t);
 }
@@ -169,11 +163,11 @@ Test(kinds, duplicate_writes_by_idempotency)
 			      "stage.idempotency=none", NULL};
 	struct fl_test_run t;
 	check(ONE_STAGE, skip, &t);
-	cr_expect(!fl_test_violated(&t, "no-duplicates"), "%s", why(&t, "no-duplicates"));
+	cr_expect(!fl_test_violated(&t, "no-duplicates"), "%s", fl_test_why(&t, "no-duplicates"));
 	fl_test_run_fini(&t);
 	check(ONE_STAGE, none, &t);
 	cr_expect(fl_test_violated(&t, "no-duplicates"));
-	cr_expect(strstr(why(&t, "no-duplicates"), "written"), "%s", why(&t, "no-duplicates"));
+	cr_expect(strstr(fl_test_why(&t, "no-duplicates"), "written"), "%s", fl_test_why(&t, "no-duplicates"));
 	fl_test_run_fini(&t);
 }
 
@@ -187,7 +181,7 @@ Test(kinds, failover_dns_keeps_order)
 	const char *two[] = {"faults.max=0", "specs=[ordering, delivery]", "expect={}", NULL};
 	struct fl_test_run t;
 	check(DB_STAGE, one, &t);
-	cr_expect_eq(t.r.violated, 0, "%s", why(&t, "ordering"));
+	cr_expect_eq(t.r.violated, 0, "%s", fl_test_why(&t, "ordering"));
 	fl_test_run_fini(&t);
 	check(DB_STAGE, two, &t);
 	cr_expect(fl_test_violated(&t, "ordering"));
@@ -215,7 +209,7 @@ Test(kinds, api_chain_retries)
 			      NULL};
 	struct fl_test_run t;
 	check(DB_STAGE, sets, &t);
-	cr_expect(!fl_test_violated(&t, "delivery"), "%s", why(&t, "delivery"));
+	cr_expect(!fl_test_violated(&t, "delivery"), "%s", fl_test_why(&t, "delivery"));
 	cr_expect(!fl_test_violated(&t, "data-loss"));
 	cr_expect(fl_test_violated(&t, "no-duplicates"), "a lost response re-sends the record");
 	fl_test_run_fini(&t);

@@ -16,12 +16,6 @@ static void check(const char *const *sets, struct fl_test_run *t)
 	cr_assert(t->r.decided, "%s", t->r.stop_reason);
 }
 
-static const char *why(const struct fl_test_run *t, const char *spec)
-{
-	const char *w = t->r.viol[fl_test_spec(t, spec)].why;
-	return w ? w : "";
-}
-
 /* Default (write, publish, remove; skip-write): nothing lost, but a duplicate at the edge. */
 Test(variants, default_container)
 {
@@ -40,7 +34,7 @@ Test(variants, remove_first_breaks_correctness)
 	struct fl_test_run t;
 	check(sets, &t);
 	cr_expect(fl_test_violated(&t, "correctness"));
-	cr_expect(strstr(why(&t, "correctness"), "before storing it"), "%s", why(&t, "correctness"));
+	cr_expect(strstr(fl_test_why(&t, "correctness"), "before storing it"), "%s", fl_test_why(&t, "correctness"));
 	/* and a crash right after the remove loses the record */
 	cr_expect(fl_test_violated(&t, "delivery"));
 	fl_test_run_fini(&t);
@@ -55,7 +49,7 @@ Test(variants, remove_before_publish_loses_records)
 	check(sets, &t);
 	cr_expect(!fl_test_violated(&t, "correctness"));
 	cr_expect(fl_test_violated(&t, "delivery"));
-	cr_expect(strstr(why(&t, "delivery"), "never reached the destination"), "%s", why(&t, "delivery"));
+	cr_expect(strstr(fl_test_why(&t, "delivery"), "never reached the destination"), "%s", fl_test_why(&t, "delivery"));
 	fl_test_run_fini(&t);
 }
 
@@ -85,8 +79,8 @@ Test(variants, no_idempotency_duplicates_in_the_table)
 			      "specs=[{no-duplicates: {scope: all}}]", "expect={}", NULL};
 	check(skip, &t);
 	cr_expect(fl_test_violated(&t, "no-duplicates"), "a crash after publish still republishes");
-	cr_expect(!strstr(why(&t, "no-duplicates"), "written to"), "skip-write never writes twice: %s",
-		  why(&t, "no-duplicates"));
+	cr_expect(!strstr(fl_test_why(&t, "no-duplicates"), "written to"), "skip-write never writes twice: %s",
+		  fl_test_why(&t, "no-duplicates"));
 	fl_test_run_fini(&t);
 }
 
