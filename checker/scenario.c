@@ -168,11 +168,14 @@ static int configure_all(struct loader *L, const struct fl_node *root)
 	int rc;
 	if (sk && (rc = add_inst(L, sk, "script", -1, fl_doc_get(root, "script"))))
 		return rc;
-	for (int i = 0; i < L->s->ninst; i++) {
-		const struct fl_inst *in = &L->s->inst[i];
-		if ((rc = in->kind->configure(L->s, i, in->node, L->e)))
-			return rc;
-	}
+	/* Kind by kind, in the table's order (instances of a kind in file order), so a kind may
+	 * read the configuration of the kinds before it (a container its input's batch size). */
+	for (int k = 0; L->kinds[k]; k++)
+		for (int i = 0; i < L->s->ninst; i++) {
+			const struct fl_inst *in = &L->s->inst[i];
+			if (in->kind == L->kinds[k] && (rc = in->kind->configure(L->s, i, in->node, L->e)))
+				return rc;
+		}
 	return FL_OK;
 }
 

@@ -88,7 +88,9 @@ struct fl_kind {
 	const void *role;            /* what the domain's kinds offer one another (a database, a
 					stream ...); opaque to the explorer, which never reads it */
 
-	/* Reads options and wiring from cfg, sets s->inst[self].size. All instances exist. */
+	/* Reads options and wiring from cfg, sets s->inst[self].size. All instances exist; kinds
+	 * are configured in the order of the kind table, so this may read the configuration of
+	 * instances of kinds listed before its own. */
 	int (*configure)(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e);
 	void (*init)(const struct fl_sys *s, uint8_t *v, int self);
 	/* Appends enabled steps (any class) to out; returns how many, at most max. */

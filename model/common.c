@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+/* The order matters: kinds are configured in this order, and a container, a destination and
+ * the script read the configuration of the queues, streams and DNS names before them. */
 const struct fl_kind *const fl_kinds[] = {&source_kind, &dns_kind,   &queue_kind,  &kafka_kind,
 					  &container_kind, &api_kind, &table_kind, &mongo_kind,
 					  &aurora_kind, &destination_kind, &script_kind, NULL};

@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DB_STAGE "scenarios/test/one-db-stage.yaml"
 #define ONE_STAGE "scenarios/test/one-stage.yaml"
@@ -212,5 +213,30 @@ Test(kinds, api_chain_retries)
 	cr_expect(!fl_test_violated(&t, "delivery"), "%s", fl_test_why(&t, "delivery"));
 	cr_expect(!fl_test_violated(&t, "data-loss"));
 	cr_expect(fl_test_violated(&t, "no-duplicates"), "a lost response re-sends the record");
+	fl_test_run_fini(&t);
+}
+
+/* Components may be written in any order: a container and a destination listed before the
+ * streams and the DNS they read still see the streams' batch size. */
+Test(kinds, components_in_any_order)
+{
+	static const char text[] =
+		"name: order\nregions: 2\nrecords: {batches: 1, per_batch: 3}\ncomponents:\n"
+		"  destination: {kind: destination, dns: out-dns}\n"
+		"  processor: {kind: container, input: in, database: db, output: out}\n"
+		"  source: {kind: source, dns: in-dns}\n"
+		"  in-dns: {kind: dns, targets: in, policy: failover}\n"
+		"  in: {kind: kafka, batch: 2}\n  db: {kind: mongo}\n  out: {kind: kafka}\n"
+		"  out-dns: {kind: dns, targets: out}\n"
+		"script: [{publish: 1}]\nspecs: [delivery]\n";
+	char path[64];
+	struct fl_test_run t;
+	fl_test_write_temp(text, path);
+	fl_test_check(path, NULL, NULL, &t);
+	unlink(path);
+	cr_expect(t.r.decided, "%s", t.r.stop_reason);
+	/* records 1 and 2 go through as one batch; record 3 waits for a second record forever */
+	cr_expect(fl_test_violated(&t, "delivery"));
+	cr_expect(strstr(fl_test_why(&t, "delivery"), "record 3"), "%s", fl_test_why(&t, "delivery"));
 	fl_test_run_fini(&t);
 }
