@@ -54,6 +54,16 @@ int api_probe(const struct fl_sys *s, const uint8_t *v, int a)
 	return res != CALL_OK ? res : sink_probe(s, v, c->next);
 }
 
+int api_blocker(const struct fl_sys *s, const uint8_t *v, int a)
+{
+	const struct api_conf *c = conf(s, a);
+	if (st_of(s, v, a)->mode != PROCESS)
+		return a;
+	if (c->dbo->probe(s, v, c->db, s->inst[a].region) != CALL_OK)
+		return c->db;
+	return s->inst[c->next].kind == &api_kind ? api_blocker(s, v, c->next) : c->next;
+}
+
 static int failed(struct api_state *x)
 {
 	x->mode = FAILED_DEPENDENCY;

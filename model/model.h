@@ -152,6 +152,8 @@ int container_input(const struct fl_sys *s, int c);
 /* api.c: an API container's synchronous chain (write its database, call the next hop). */
 int api_invoke(const struct fl_sys *s, uint8_t *v, int a, int rec, struct fl_events *ev);
 int api_probe(const struct fl_sys *s, const uint8_t *v, int a);
+/* The first hop of a's chain that would reject a call now (a itself, its database, ...). */
+int api_blocker(const struct fl_sys *s, const uint8_t *v, int a);
 
 
 /* script.c */

@@ -185,10 +185,15 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	int q = dns_target(s, c->dns, st->arg);
 	fl_buf_printf(b, "%s record %d via %s to %s", st->action == A_REPLAY ? "replays lost" : "publishes",
 		      rec, s->inst[c->dns].name, s->inst[q].name);
+	const char *what = s->inst[q].kind == &queue_kind   ? "queue"
+			 : s->inst[q].kind == &kafka_kind ? "stream"
+							  : "api";
 	if (st->cls == FL_FAULT)
-		fl_buf_printf(b, ": the %s takes it but the response is lost", s->inst[q].kind->name);
+		fl_buf_printf(b, ": the %s takes it but the response is lost", what);
+	else if (sink_probe(s, v, q) != CALL_OK && s->inst[q].kind != &api_kind)
+		fl_buf_printf(b, ": rejected, the %s is out", what);
 	else if (sink_probe(s, v, q) != CALL_OK)
-		fl_buf_printf(b, ": rejected, the %s is out", s->inst[q].kind->name);
+		fl_buf_printf(b, ": rejected, %s is out", s->inst[api_blocker(s, v, q)].name);
 }
 
 const struct fl_kind source_kind = {
