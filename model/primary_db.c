@@ -213,13 +213,15 @@ static long metric(const struct fl_sys *s, const uint8_t *v, int self, int m)
 static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
 {
 	const struct pdb_hdr *h = hdr(s, v, self);
-	static const char *const roles[] = {"primary", "secondary", "tertiary", "replica"};
+	static const char *const mongo_roles[] = {"primary", "secondary", "tertiary"};
+	int mongo = s->inst[self].kind == &mongo_kind;
 	fl_buf_puts(b, model_origin_name(h->status));
 	if (h->repl != FL_UP)
 		fl_buf_printf(b, ", replication paused (%s)", h->repl == FL_BY_SCRIPT ? "script" : "fault");
 	for (int k = 0; k < ncopies(s, self); k++) {
 		int c = nth(s, v, self, k);
-		fl_buf_printf(b, "; region %d (%s) ", c + 1, roles[k < 3 ? k : 3]);
+		fl_buf_printf(b, "; region %d (%s) ", c + 1,
+			      mongo ? mongo_roles[k] : k == 0 ? "writer" : "replica");
 		copies_describe(&conf(s, self)->cp, base(s, v, self), c, b);
 	}
 }
