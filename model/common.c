@@ -66,6 +66,13 @@ int model_popcount(const uint8_t *bits, int nbytes)
 
 int model_bitset_bytes(const struct fl_sys *s) { return (s->nrecords + 7) / 8; }
 
+void model_records(struct fl_buf *b, const uint8_t *recs, int n)
+{
+	fl_buf_puts(b, n == 1 ? "record" : "records");
+	for (int i = 0; i < n; i++)
+		fl_buf_printf(b, "%s%d", i ? "," : " ", recs[i]);
+}
+
 const char *model_origin_name(int origin)
 {
 	switch (origin) {

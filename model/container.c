@@ -339,17 +339,6 @@ static void recover(const struct fl_sys *s, uint8_t *v, int self, struct fl_even
 		fail(s, self, x, PROCESS, FL_UP);
 }
 
-static void held(const struct container_state *x, struct fl_buf *b)
-{
-	if (x->n == 1) {
-		fl_buf_printf(b, "record %d", x->rec[0]);
-		return;
-	}
-	fl_buf_puts(b, "records");
-	for (int i = 0; i < x->n; i++)
-		fl_buf_printf(b, "%s%d", i ? "," : " ", x->rec[i]);
-}
-
 static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
 {
 	const struct container_state *x = st_of(s, v, self);
@@ -365,7 +354,7 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 		fl_buf_puts(b, "processing, waiting to read");
 	else {
 		fl_buf_puts(b, "processing ");
-		held(x, b);
+		model_records(b, x->rec, x->n);
 		fl_buf_printf(b, ", next: %s%s", next_names[op_at(c, x->phase)],
 			      x->phase == SKIP ? " (skipping it)" : "");
 	}
@@ -385,10 +374,8 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 				      s->inst[c->in].kind == &queue_kind ? "queue" : "stream");
 			return;
 		}
-		int n = queue_ready(s, v, c->in, ready);
-		fl_buf_printf(b, "reads record%s", n == 1 ? "" : "s");
-		for (int i = 0; i < n; i++)
-			fl_buf_printf(b, "%s%d", i ? "," : " ", ready[i]);
+		fl_buf_puts(b, "reads ");
+		model_records(b, ready, queue_ready(s, v, c->in, ready));
 		fl_buf_printf(b, " from %s", s->inst[c->in].name);
 		return;
 	case A_RECOVER:
@@ -409,12 +396,12 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	}
 	case A_PUBLISH:
 		fl_buf_puts(b, "publishes ");
-		held(x, b);
+		model_records(b, x->rec, x->n);
 		fl_buf_printf(b, " to %s", s->inst[c->out].name);
 		break;
 	default:
 		fl_buf_puts(b, "removes ");
-		held(x, b);
+		model_records(b, x->rec, x->n);
 		fl_buf_printf(b, " from %s", s->inst[c->in].name);
 		break;
 	}

@@ -162,12 +162,6 @@ static void list_bits(const struct fl_sys *s, const uint8_t *bits, struct fl_buf
 	fl_buf_puts(b, "}");
 }
 
-static void list_held(const struct dest_hdr *h, struct fl_buf *b)
-{
-	for (int i = 0; i < h->n; i++)
-		fl_buf_printf(b, "%s%d", i ? "," : " ", h->held[i]);
-}
-
 static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
 {
 	const struct dest_hdr *h = hdr(s, v, self);
@@ -178,8 +172,8 @@ static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct 
 		list_bits(s, twice(s, v, self), b);
 	}
 	if (h->holding) {
-		fl_buf_printf(b, ", holding record%s", h->n == 1 ? "" : "s");
-		list_held(h, b);
+		fl_buf_puts(b, ", holding ");
+		model_records(b, h->held, h->n);
 		fl_buf_printf(b, " from %s", s->inst[dns_target(s, conf(s, self)->dns, h->holding - 1)].name);
 	}
 }
@@ -192,16 +186,14 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	if (st->action == A_RECEIVE) {
 		int q = dns_target(s, dns, st->arg);
 		uint8_t ready[MODEL_MAX_BATCH];
-		int n = queue_ready(s, v, q, ready);
-		fl_buf_printf(b, "receives record%s", n == 1 ? "" : "s");
-		for (int i = 0; i < n; i++)
-			fl_buf_printf(b, "%s%d", i ? "," : " ", ready[i]);
+		fl_buf_puts(b, "receives ");
+		model_records(b, ready, queue_ready(s, v, q, ready));
 		fl_buf_printf(b, " from %s via %s", s->inst[q].name, s->inst[dns].name);
 		return;
 	}
 	int q = dns_target(s, dns, h->holding - 1);
-	fl_buf_printf(b, "removes record%s", h->n == 1 ? "" : "s");
-	list_held(h, b);
+	fl_buf_puts(b, "removes ");
+	model_records(b, h->held, h->n);
 	fl_buf_printf(b, " from %s", s->inst[q].name);
 	if (!queue_up(s, v, q))
 		fl_buf_printf(b, ": fails, the %s is out%s", s->inst[q].kind == &queue_kind ? "queue" : "stream",

@@ -82,6 +82,8 @@ void model_set_bit(uint8_t *bits, int rec);
 int model_popcount(const uint8_t *bits, int nbytes);
 int model_bitset_bytes(const struct fl_sys *s);     /* bytes for one bit per record */
 const char *model_origin_name(int origin);
+/* "record 3" or "records 3,4" (n >= 1). */
+void model_records(struct fl_buf *b, const uint8_t *recs, int n);
 /* Resolves `key` of cfg to a component playing `role` (ROLE_*); *first = its first instance. */
 enum { ROLE_STREAM, ROLE_SINK, ROLE_DB, ROLE_KIND };
 int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key,

@@ -95,8 +95,9 @@ static int replay_steps(const struct fl_sys *s, const uint8_t *v, int self, stru
 		return 0;
 	int nr = dns_routes(s, v, conf(s, self)->dns, routes), n = 0;
 	for (int i = 0; i < nr && n < max; i++)
-		out[n++] = (struct fl_step){.inst = (uint16_t)self, .cls = FL_TIMEOUT, .action = A_REPLAY,
-					    .arg = routes[i]};
+		if (sink_probe(s, v, dns_target(s, conf(s, self)->dns, routes[i])) != CALL_BLOCK)
+			out[n++] = (struct fl_step){.inst = (uint16_t)self, .cls = FL_TIMEOUT,
+						    .action = A_REPLAY, .arg = routes[i]};
 	return n;
 }
 
