@@ -109,8 +109,7 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	if (c->next == self)
 		return fl_doc_errf(e, fl_doc_get(cfg, "next"), "api '%s' would call itself",
 				   s->inst[self].comp);
-	if (s->inst[c->next].region >= 0)
-		c->next = fl_sys_comp_region(s, c->next, r);
+	c->next = fl_sys_comp_region(s, c->next, r); /* every sink is per region */
 	c->dbo = model_db(s, c->db);
 	s->inst[self].size = sizeof(struct api_state);
 	return FL_OK;

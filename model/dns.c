@@ -144,10 +144,6 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 {
 	struct dns_conf *c = s->inst[self].conf;
 	int rc = model_wire_role(s, self, cfg, "targets", ROLE_SINK, 1, &c->target, e);
-	if (!rc && s->inst[c->target].region < 0)
-		rc = fl_doc_errf(e, fl_doc_get(cfg, "targets"), "dns '%s' routes to one %s per region, "
-				 "but '%s' is a single global component", s->inst[self].comp,
-				 s->inst[c->target].kind->name, s->inst[c->target].comp);
 	if (!rc)
 		rc = fl_doc_opt_enum(cfg, "policy", policies, &c->policy, e);
 	if (!rc)
