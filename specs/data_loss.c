@@ -32,10 +32,15 @@ static int on_events(const struct fl_sys *s, uint8_t *v, int self, const struct 
 		     struct fl_buf *why)
 {
 	uint8_t *acked = v + s->spec[self].off;
-	int nb = model_bitset_bytes(s);
-	for (int i = 0; i < ev->n; i++)
+	int nb = model_bitset_bytes(s), loss = 0;
+	for (int i = 0; i < ev->n; i++) {
 		if (ev->e[i].type == EV_DB_ACK)
 			model_set_bit(acked + db_slot(s, ev->e[i].inst) * nb, ev->e[i].rec);
+		loss |= ev->e[i].type == EV_LOSS;
+	}
+	/* An acknowledged write is held when it is acknowledged; only a loss can take it away. */
+	if (!loss)
+		return 0;
 	for (int db = 0, k = 0; db < s->ninst; db++) {
 		if (!model_db(s, db))
 			continue;
