@@ -10,6 +10,7 @@
 #include "../model/model.h"
 #include "../specs/specs.h"
 #include "json.h"
+#include "replay.h"
 #include "scenario.h"
 #include "search.h"
 #include "trace.h"
@@ -36,11 +37,13 @@ struct cli {
 	struct fl_search_opts so;
 	const char *json, *trace_json;
 	int quiet;
+	int minimize;   /* --minimize: delta-debug every counterexample */
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: faultline check FILE [options]\n"
+	      "       faultline replay FILE TRACE.json [--quiet]   re-execute saved counterexamples\n"
 	      "       faultline kinds          list component kinds, their options and faults, and specs\n"
 	      "       faultline --version\n"
 	      "\n"
@@ -59,8 +62,14 @@ static void usage(FILE *f)
 	      "  --json FILE          write the whole result as JSON ('-' for stdout)\n"
 	      "  --trace-json FILE    write the counterexamples as JSON\n"
 	      "                       (with variants, both write {\"variants\": [one per variant]})\n"
+	      "  --minimize           shorten every counterexample by delta debugging (each candidate\n"
+	      "                       re-checked by replay); BFS traces are already shortest\n"
 	      "  --quiet              no counterexample traces (still the verdicts, reasons, figures)\n"
 	      "  --no-progress        no progress line on stderr\n"
+	      "\n"
+	      "replay: rebuilds each trace's system from FILE (with the trace's variant, --set and\n"
+	      "  --spec), follows it step by step and exits 1 when every trace still breaks its spec,\n"
+	      "  2 when one diverges (the message says at which step and how) or the file is bad\n"
 	      "\n"
 	      "exit codes: 0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario,\n"
 	      "            3 incomplete (a limit was reached first), 4 internal error;\n"
@@ -122,7 +131,7 @@ static int parse_seconds(const char *s, double *out)
 }
 
 enum { O_SET = 1000, O_SPEC, O_VARIANT, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM,
-       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_HELP };
+       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_MINIMIZE, O_HELP };
 
 static int set_option(struct cli *c, int opt, const char *arg)
 {
@@ -173,6 +182,7 @@ static int set_option(struct cli *c, int opt, const char *arg)
 	case O_JSON: c->json = arg; return 0;
 	case O_TJSON: c->trace_json = arg; return 0;
 	case O_QUIET: c->quiet = 1; return 0;
+	case O_MINIMIZE: c->minimize = 1; return 0;
 	case O_NOPROG: c->so.progress = 0; return 0;
 	default: return bad_usage("unknown option");
 	}
@@ -186,7 +196,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"seed", 1, 0, O_SEED}, {"walks", 1, 0, O_WALKS}, {"depth", 1, 0, O_DEPTH},
 		{"max-states", 1, 0, O_MAXS}, {"max-memory", 1, 0, O_MAXM},
 		{"time-limit", 1, 0, O_TIME}, {"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON},
-		{"quiet", 0, 0, O_QUIET}, {"no-progress", 0, 0, O_NOPROG}, {"help", 0, 0, O_HELP},
+		{"quiet", 0, 0, O_QUIET}, {"no-progress", 0, 0, O_NOPROG},
+		{"minimize", 0, 0, O_MINIMIZE}, {"help", 0, 0, O_HELP},
 		{0, 0, 0, 0}};
 	int opt;
 	opterr = 0;
@@ -287,9 +298,10 @@ static void print_figures(const struct fl_result *r)
 		printf("Search: incomplete: %s\n", r->stop_reason);
 }
 
-/* Builds and replays the trace of every violation; returns FL_OK or an internal error. */
+/* Builds and replays the trace of every violation, minimised when asked; returns FL_OK or an
+ * internal error. */
 static int build_traces(const struct fl_sys *s, const struct fl_store *st, const struct fl_result *r,
-			struct fl_trace *tr, struct fl_err *e)
+			int minimize, struct fl_trace *tr, struct fl_err *e)
 {
 	for (int i = 0; i < s->nspec; i++) {
 		tr[i] = (struct fl_trace){0};
@@ -298,19 +310,21 @@ static int build_traces(const struct fl_sys *s, const struct fl_store *st, const
 		if (fl_trace_build(s, st, &r->viol[i], i, &tr[i]) != FL_OK)
 			return fl_fail(e, FL_ENOMEM, "out of memory building a trace");
 		int rc = fl_trace_replay(s, &tr[i], e);
+		if (rc == FL_OK && minimize)
+			rc = fl_trace_minimize(s, &tr[i], e);
 		if (rc != FL_OK)
 			return rc;
 	}
 	return FL_OK;
 }
 
-static void json_traces(struct fl_json *j, const struct fl_sys *s, const struct fl_result *r,
-			const struct fl_trace *tr)
+static void json_traces(struct fl_json *j, const struct fl_scn_opts *o, const struct fl_sys *s,
+			const struct fl_result *r, const struct fl_trace *tr)
 {
 	fl_json_arr(j);
 	for (int i = 0; i < s->nspec; i++)
 		if (r->violated >> i & 1u)
-			fl_trace_json(j, s, &tr[i]);
+			fl_trace_json(j, s, o, &tr[i]);
 	fl_json_arr_end(j);
 }
 
@@ -327,6 +341,12 @@ static void json_figures(struct fl_json *j, const struct fl_result *r)
 	fl_json_key(j, "peak_rss_bytes"), fl_json_int(j, r->peak_rss);
 	fl_json_key(j, "complete"), fl_json_bool(j, r->complete);
 	fl_json_obj_end(j);
+}
+
+/* The scenario options of a run of variant (NULL: the file as written). */
+static struct fl_scn_opts scn_opts(const struct cli *c, const char *variant)
+{
+	return (struct fl_scn_opts){c->sets, c->nsets, c->specs, c->nspecs, variant};
 }
 
 /* One checked system: a file without variants, or one variant of it. */
@@ -377,19 +397,21 @@ static void json_result(struct fl_json *j, const struct cli *c, const struct run
 		fl_json_key(j, "verdict"), fl_json_str(j, verdict(s, r, i));
 		fl_json_key(j, "expected"), expected(s, i) ? fl_json_str(j, expected(s, i)) : fl_json_null(j);
 		fl_json_key(j, "matches"), m < 0 ? fl_json_null(j) : fl_json_bool(j, m);
-		fl_json_key(j, "why"), r->violated >> i & 1u ? fl_json_str(j, r->viol[i].why) : fl_json_null(j);
+		fl_json_key(j, "why"), r->violated >> i & 1u ? fl_json_str(j, x->tr[i].why) : fl_json_null(j);
 		fl_json_obj_end(j);
 	}
 	fl_json_arr_end(j);
 	fl_json_key(j, "figures");
 	json_figures(j, r);
 	fl_json_key(j, "traces");
-	json_traces(j, s, r, x->tr);
+	struct fl_scn_opts so = scn_opts(c, x->v ? x->v->name : NULL);
+	json_traces(j, &so, s, r, x->tr);
 	fl_json_obj_end(j);
 }
 
-static void json_trace_result(struct fl_json *j, const struct run *x)
+static void json_trace_result(struct fl_json *j, const struct cli *c, const struct run *x)
 {
+	struct fl_scn_opts so = scn_opts(c, x->v ? x->v->name : NULL);
 	fl_json_obj(j);
 	if (x->v)
 		fl_json_key(j, "variant"), fl_json_str(j, x->v->name);
@@ -397,7 +419,7 @@ static void json_trace_result(struct fl_json *j, const struct run *x)
 		fl_json_key(j, "error"), fl_json_str(j, x->e.msg);
 	} else {
 		fl_json_key(j, "traces");
-		json_traces(j, &x->s, &x->r, x->tr);
+		json_traces(j, &so, &x->s, &x->r, x->tr);
 	}
 	fl_json_obj_end(j);
 }
@@ -428,7 +450,7 @@ static int write_json_file(const char *path, const struct cli *c, const struct r
 		fl_json_arr(&j);
 	}
 	for (int i = 0; i < n; i++)
-		traces_only ? json_trace_result(&j, &x[i]) : json_result(&j, c, &x[i]);
+		traces_only ? json_trace_result(&j, c, &x[i]) : json_result(&j, c, &x[i]);
 	if (variants) {
 		fl_json_arr_end(&j);
 		fl_json_obj_end(&j);
@@ -456,7 +478,7 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 	for (int i = 0; i < s->nspec; i++) {
 		if (!(r->violated >> i & 1u))
 			continue;
-		printf("%s violated: %s\n", s->spec[i].kind->name, r->viol[i].why);
+		printf("%s violated: %s\n", s->spec[i].kind->name, tr[i].why);
 		if (!c->quiet && c->so.mode != FL_BFS)
 			printf("  (found by %s: a shorter counterexample may exist; --search bfs finds the "
 			       "shortest)\n", c->so.mode == FL_DFS ? "DFS" : "a random walk");
@@ -490,7 +512,7 @@ static int worse(int a, int b)
 static int load(const struct cli *c, struct run *x, const char *variant)
 {
 	struct fl_err e = {0};
-	struct fl_scn_opts so = {c->sets, c->nsets, c->specs, c->nspecs, variant};
+	struct fl_scn_opts so = scn_opts(c, variant);
 	if (fl_scn_load(c->file, &so, fl_kinds, fl_spec_kinds, &x->s, &e) == FL_OK)
 		return 0;
 	fprintf(stderr, "%s\n", e.msg);
@@ -506,7 +528,7 @@ static void search(const struct cli *c, struct run *x)
 	struct fl_store st;
 	int rc = fl_search_run(&x->s, &c->so, &st, &x->r, &x->e);
 	if (rc == FL_OK)
-		rc = build_traces(&x->s, &st, &x->r, x->tr, &x->e);
+		rc = build_traces(&x->s, &st, &x->r, c->minimize, x->tr, &x->e);
 	fl_store_fini(&st);
 	if (rc != FL_OK) {
 		fflush(stdout);
@@ -695,6 +717,64 @@ static int run_check(const struct cli *c)
 	return code;
 }
 
+/* Follows trace i of f on FILE; prints what happened; returns 1 confirmed, 0 diverged, or a
+ * negative code for memory. */
+static int replay_one(const char *file, const struct fl_replay *rt, int i, int n, int quiet)
+{
+	struct fl_scn_opts so = fl_replay_opts(rt);
+	struct fl_sys s;
+	struct fl_trace t = {0};
+	struct fl_err e = {0};
+	printf("trace %d of %d: %s", i + 1, n, rt->spec);
+	if (rt->variant)
+		printf(", variant %s", rt->variant);
+	for (int k = 0; k < rt->nsets; k++)
+		printf(", --set %s", rt->sets[k]);
+	printf("\n");
+	int rc = fl_scn_load(file, &so, fl_kinds, fl_spec_kinds, &s, &e);
+	if (rc == FL_OK) {
+		rc = fl_replay_follow(&s, rt, &t, &e);
+		if (rc == FL_OK) {
+			if (!quiet)
+				fl_trace_print(stdout, &s, &t);
+			printf("  confirmed: the trace replays to the end and %s is violated: %s\n\n",
+			       rt->spec, t.why);
+		}
+		fl_trace_fini(&t);
+		fl_sys_free(&s);
+	}
+	if (rc != FL_OK)
+		printf("  DIVERGES: %s\n\n", e.msg);
+	return rc == FL_ENOMEM ? -1 : rc == FL_OK;
+}
+
+static int run_replay(int argc, char **argv)
+{
+	int quiet = argc == 5 && !strcmp(argv[4], "--quiet");
+	if (argc != 4 && !quiet)
+		return bad_usage("replay takes a scenario FILE and a TRACE.json (and optionally --quiet)");
+	struct fl_replay_file f;
+	struct fl_err e = {0};
+	if (fl_replay_read(argv[3], &f, &e) != FL_OK) {
+		fprintf(stderr, "faultline: %s\n", e.msg);
+		return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+	}
+	printf("faultline %s: replaying %s on %s\n\n", FL_VERSION, argv[3], argv[2]);
+	int confirmed = 0, oom = 0;
+	for (int i = 0; i < f.n && !oom; i++) {
+		int r = replay_one(argv[2], &f.t[i], i, f.n, quiet);
+		oom = r < 0;
+		confirmed += r > 0;
+	}
+	int n = f.n;
+	fl_replay_free(&f);
+	if (oom)
+		return fprintf(stderr, "faultline: out of memory\n"), FL_EXIT_INTERNAL;
+	printf("%d of %d trace%s confirmed%s.\n", confirmed, n, n == 1 ? "" : "s",
+	       confirmed < n ? "; the others diverge from the scenario as it is now" : "");
+	return confirmed == n ? FL_EXIT_VIOLATED : FL_EXIT_USAGE;
+}
+
 static void list_names(const char *label, const char *const *names)
 {
 	printf("      %s:", label);
@@ -736,6 +816,8 @@ int main(int argc, char **argv)
 		return printf("faultline %s\n", FL_VERSION), 0;
 	if (!strcmp(argv[1], "kinds"))
 		return run_kinds();
+	if (!strcmp(argv[1], "replay"))
+		return run_replay(argc, argv);
 	if (strcmp(argv[1], "check"))
 		return bad_usage("unknown command '%s' (try: faultline check FILE)", argv[1]);
 	int rc = parse_args(&c, argc, argv);

@@ -131,7 +131,8 @@ struct fl_spec_kind {
 	int (*configure)(struct fl_sys *s, int self, const struct fl_node *cfg, struct fl_err *e);
 	void (*init)(const struct fl_sys *s, uint8_t *v, int self);
 	/* Safety: sees a step's events and the successor state (its slice may be updated).
-	 * Returns 1 and writes one sentence to why when the step breaks the spec. */
+	 * Returns 1 and writes one sentence to why when the step breaks the spec. Every why
+	 * (this, at_rest's) names the records it is about as "record N": traces follow them. */
 	int (*on_events)(const struct fl_sys *s, uint8_t *v, int self, const struct fl_events *ev,
 			 struct fl_buf *why);
 	/* Eventually: called on states where nothing more can happen; 1 = violated. */
@@ -141,6 +142,8 @@ struct fl_spec_kind {
 	int cycles;
 	/* cycles specs: 1 if a step with these events makes progress. */
 	int (*progress)(const struct fl_sys *s, const struct fl_events *ev);
+	/* Optional: the monitor's slice of v as one line, for traces ("last delivered: 2"). */
+	void (*describe)(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b);
 };
 
 enum fl_expect { FL_EXPECT_NONE = 0, FL_EXPECT_HOLDS = 1, FL_EXPECT_VIOLATED = 2 };

@@ -7,6 +7,7 @@
 #define FL_TRACE_H
 
 #include "json.h"
+#include "scenario.h"
 #include "search.h"
 #include "store.h"
 #include "sys.h"
@@ -19,9 +20,10 @@ struct fl_trace {
 	struct fl_step *steps; /* owned */
 	int at_rest;           /* 1: judged at rest (eventually); 0: broken by the last step, or
 				  a lasso */
-	const char *why;       /* borrowed from the result */
+	char *why;             /* one sentence, owned (the replay's own when minimised) */
 	int loop;              /* a lasso: index of the first loop step (steps loop..n-1 repeat
 				  forever); -1 when not a lasso */
+	int minimized_from;    /* steps before fl_trace_minimize removed any; 0 if not run */
 };
 
 /* Builds the trace of violation v of spec i (with v->loop_len > 0: the prefix to v->state,
@@ -41,13 +43,44 @@ void fl_trace_fini(struct fl_trace *t);
  */
 int fl_trace_replay(const struct fl_sys *s, const struct fl_trace *t, struct fl_err *e);
 
-/* Prints the trace for people: numbered steps, faults marked, what each step changed; a
+/* fl_trace_replay that also hands back, in why (may be NULL), the spec's own sentence for the
+ * violation the replay reached (for a lasso: nothing is written). */
+int fl_trace_check(const struct fl_sys *s, const struct fl_trace *t, struct fl_buf *why,
+		   struct fl_err *e);
+
+/*
+ * Delta debugging over the steps (minimize.c): removes steps, then smaller and smaller groups
+ * of them, for as long as what is left still replays to the same spec's violation
+ * (fl_trace_check), until no single step can go (a 1-minimal trace). A lasso keeps at least
+ * one loop step. On return t is the shorter trace, t->why its own sentence and
+ * t->minimized_from the old length. A trace found by BFS is already as short as any that
+ * breaks the spec, so BFS traces lose nothing; DFS and random-walk traces usually do.
+ * Returns FL_OK or FL_ENOMEM (t unchanged).
+ */
+int fl_trace_minimize(const struct fl_sys *s, struct fl_trace *t, struct fl_err *e);
+
+/*
+ * One paragraph for people: the story of the records the violation names (a
+ * spec's sentence names them as "record N"), the faults and what the faulted instances did
+ * next, then the spec's sentence. For a lasso, what repeats.
+ */
+void fl_trace_explain(const struct fl_sys *s, const struct fl_trace *t, struct fl_buf *b);
+
+/* Prints the trace for people: a lane per instance the trace involves (the actor marked '*',
+ * a fault 'X', an instance the step changed 'o'), numbered steps, faults marked, what each
+ * step changed (spec monitors' state included), the step that breaks a safety spec marked, a
  * lasso's loop between "-- loop: steps N..M repeat forever --" and "-- back to the state
- * before step N --". */
+ * before step N --", and the explanation (fl_trace_explain). */
 void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t);
 
-/* Writes the trace as one JSON object; "loop_start" is the 1-based number of a lasso's
- * first loop step, or null. */
-void fl_trace_json(struct fl_json *j, const struct fl_sys *s, const struct fl_trace *t);
+/* Writes the trace as one JSON object in the format of docs/trace-format.md: where it comes
+ * from (s->file, the variant, --set and --spec of o), the spec and its sentence, the raw
+ * steps with their text and changes, and every state as hex. "loop_start" is the 1-based
+ * number of a lasso's first loop step, or null. */
+void fl_trace_json(struct fl_json *j, const struct fl_sys *s, const struct fl_scn_opts *o,
+		   const struct fl_trace *t);
+
+/* Appends v (s->width bytes) as lower-case hex. */
+void fl_trace_hex(const struct fl_sys *s, const uint8_t *v, struct fl_buf *b);
 
 #endif

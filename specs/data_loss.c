@@ -63,7 +63,26 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	return FL_OK;
 }
 
+/* "acknowledged: inbound-table {1 2}, outbound-table {}" */
+static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
+{
+	const uint8_t *acked = v + s->spec[self].off;
+	int nb = model_bitset_bytes(s);
+	fl_buf_puts(b, "acknowledged:");
+	for (int db = 0, k = 0; db < s->ninst; db++) {
+		if (!model_db(s, db))
+			continue;
+		const uint8_t *bits = acked + k++ * nb;
+		fl_buf_printf(b, "%s %s {", k > 1 ? "," : "", s->inst[db].name);
+		for (int rec = 1, n = 0; rec <= s->nrecords; rec++)
+			if (model_bit(bits, rec))
+				fl_buf_printf(b, "%s%d", n++ ? " " : "", rec);
+		fl_buf_puts(b, "}");
+	}
+}
+
 const struct fl_spec_kind spec_data_loss_kind = {
+	.describe = describe,
 	.name = "data-loss",
 	.summary = "every write acknowledged to its caller is still held by some copy of its database",
 	.configure = configure,

@@ -34,7 +34,17 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	return FL_OK;
 }
 
+static void describe(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b)
+{
+	uint8_t last = v[s->spec[self].off];
+	if (last)
+		fl_buf_printf(b, "highest record delivered: %d", last);
+	else
+		fl_buf_puts(b, "nothing delivered");
+}
+
 const struct fl_spec_kind spec_ordering_kind = {
+	.describe = describe,
 	.name = "ordering",
 	.summary = "the destination receives records in publication order",
 	.configure = configure,

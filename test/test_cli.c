@@ -767,8 +767,10 @@ Test(cli, variants_json)
 	char *j = fl_test_read_file(trace);
 	unlink(trace);
 	cr_assert(json_valid(j), "%.3000s", j);
-	const char *head = "{\"variants\":[{\"variant\":\"ignore\",\"traces\":[{\"spec\":\"no-duplicates\"";
+	const char *head = "{\"variants\":[{\"variant\":\"ignore\",\"traces\":[{\"format\":\"faultline-trace\"";
 	cr_assert_eq(strncmp(j, head, strlen(head)), 0, "%.300s", j);
+	assert_has(j, "\"variant\":\"ignore\",\"sets\":[],\"only_specs\":[],", "trace JSON origin");
+	assert_has(j, "\"spec\":\"no-duplicates\"", "trace JSON spec");
 	assert_has(j, ",{\"variant\":\"retry\",\"traces\":[]}]}", "trace JSON");
 	free(j);
 	run_free(&r);
