@@ -217,11 +217,11 @@ static int follow_step(struct follow *F, const struct fl_node *x, int k, struct 
 {
 	const struct fl_sys *s = F->s;
 	const char *said = text_of(fl_doc_get(x, "action"));
-	int rc = read_step(s, x, st, e), n = rc ? 0 : fl_sys_steps(s, F->a, F->buf, FL_MAX_STEPS), on = 0;
+	int rc = read_step(s, x, st, e);
 	if (rc)
 		return rc;
-	for (int i = 0; i < n && !on; i++)
-		on = !memcmp(&F->buf[i], st, sizeof *st);
+	int on = fl_trace_enabled(s, F->a, st, F->b, F->buf);
+	int n = fl_sys_steps(s, F->a, F->buf, FL_MAX_STEPS);
 	fl_buf_reset(&F->text);
 	fl_sys_step_name(s, F->a, st, &F->text);
 	const char *who = s->inst[st->inst].name;

@@ -48,14 +48,17 @@ void fl_trace_fini(struct fl_trace *t)
 	t->why = NULL;
 }
 
-static int enabled(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
-		   struct fl_step *buf)
+int fl_trace_enabled(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
+		     uint8_t *tmp, struct fl_step *buf)
 {
-	int n = fl_sys_steps(s, v, buf, FL_MAX_STEPS);
-	for (int i = 0; i < n; i++)
-		if (memcmp(&buf[i], st, sizeof *st) == 0)
-			return 1;
-	return 0;
+	int n = fl_sys_steps(s, v, buf, FL_MAX_STEPS), found = 0, moved = 0;
+	for (int i = 0; i < n && !found; i++)
+		found = memcmp(&buf[i], st, sizeof *st) == 0;
+	for (int i = 0; i < n && found && st->cls == FL_TIMEOUT && !moved; i++)
+		moved = buf[i].cls == FL_NORMAL &&
+			fl_sys_apply(s, v, tmp, &buf[i], 0, NULL).status == FL_OK &&
+			memcmp(tmp, v, s->width) != 0;
+	return found && !moved;
 }
 
 /* 1 if no normal or timeout step changes v. */
@@ -80,7 +83,7 @@ static int replay_steps(const struct fl_sys *s, const struct fl_trace *t, uint8_
 	int rc = FL_OK;
 	fl_sys_init_state(s, a);
 	for (int k = 0; k < t->n && rc == FL_OK; k++) {
-		if (!enabled(s, a, &t->steps[k], buf)) {
+		if (!fl_trace_enabled(s, a, &t->steps[k], b, buf)) {
 			rc = fl_fail(e, FL_EINTERNAL, "trace replay: step %d is not enabled", k + 1);
 			break;
 		}

@@ -43,6 +43,11 @@ void fl_trace_fini(struct fl_trace *t);
  */
 int fl_trace_replay(const struct fl_sys *s, const struct fl_trace *t, struct fl_err *e);
 
+/* 1 if the search would take st from v: st is among v's steps and, for a timeout, no normal
+ * step changes v. tmp (s->width bytes) and buf (FL_MAX_STEPS steps) are scratch. */
+int fl_trace_enabled(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
+		     uint8_t *tmp, struct fl_step *buf);
+
 /* fl_trace_replay that also hands back, in why (may be NULL), the spec's own sentence for the
  * violation the replay reached (for a lasso: nothing is written). */
 int fl_trace_check(const struct fl_sys *s, const struct fl_trace *t, struct fl_buf *why,

@@ -3,6 +3,7 @@
  */
 #include "support.h"
 
+#include "../checker/replay.h"
 #include "../model/model.h"
 #include "../specs/specs.h"
 
@@ -50,7 +51,40 @@ void fl_test_check_variant(const char *path, const char *variant, const char *co
 		cr_assert_eq(fl_trace_replay(&out->s, &out->tr[i], &re), FL_OK,
 			     "%s%s%s: the %s counterexample does not replay: %s", path,
 			     *label ? " --variant " : "", label, out->s.spec[i].kind->name, re.msg);
+		fl_test_json_round_trip(&out->s, &so, &out->tr[i]);
 	}
+}
+
+void fl_test_json_round_trip(const struct fl_sys *s, const struct fl_scn_opts *so,
+			     const struct fl_trace *t)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/faultline-trace-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	struct fl_json j;
+	fl_json_init(&j, f);
+	fl_trace_json(&j, s, so, t);
+	fclose(f);
+	struct fl_replay_file rf;
+	struct fl_trace back = {0};
+	struct fl_err e = {0};
+	const char *spec = s->spec[t->spec].kind->name;
+	cr_assert_eq(fl_replay_read(path, &rf, &e), FL_OK, "%s: reading the %s trace back: %s",
+		     s->file, spec, e.msg);
+	unlink(path);
+	cr_assert_eq(rf.n, 1);
+	cr_assert_eq(fl_replay_follow(s, &rf.t[0], &back, &e), FL_OK,
+		     "%s: the %s trace does not replay from its JSON: %s", s->file, spec, e.msg);
+	cr_expect_eq(back.n, t->n, "%s: %s", s->file, spec);
+	cr_expect_eq(back.loop, t->loop);
+	cr_expect_eq(back.at_rest, t->at_rest);
+	cr_expect_eq(memcmp(back.steps, t->steps, (size_t)t->n * sizeof *t->steps), 0);
+	if (t->loop < 0)
+		cr_expect_str_eq(back.why, t->why);
+	fl_trace_fini(&back);
+	fl_replay_free(&rf);
 }
 
 void fl_test_check(const char *path, const char *const *sets, const struct fl_search_opts *opts,

@@ -27,6 +27,11 @@ void fl_test_check_variant(const char *path, const char *variant, const char *co
 			   const struct fl_search_opts *opts, struct fl_test_run *out);
 void fl_test_run_fini(struct fl_test_run *t);
 
+/* Writes t as JSON to a temporary file, reads it back (replay.h) and asserts that it follows
+ * on s to the same steps, shape and reason. fl_test_check does this for every trace. */
+void fl_test_json_round_trip(const struct fl_sys *s, const struct fl_scn_opts *so,
+			     const struct fl_trace *t);
+
 /* Index of the spec called name in t's system; asserts it exists. */
 int fl_test_spec(const struct fl_test_run *t, const char *name);
 

@@ -102,8 +102,41 @@ ParameterizedTestParameters(search, bfs_dfs_agree)
 	return cr_make_param_array(struct fl_test_path, p, n);
 }
 
+/* --minimize on t: what is left still breaks the spec (fl_trace_check), is no shorter than
+ * the shortest trace (shortest steps, from BFS) and no single step of it can go. */
+static void check_minimized(const struct fl_sys *s, struct fl_trace *t, int shortest, const char *f)
+{
+	const char *spec = s->spec[t->spec].kind->name;
+	struct fl_err e = {0};
+	int before = t->n;
+	cr_assert_eq(fl_trace_minimize(s, t, &e), FL_OK, "%s: minimising %s: %s", f, spec, e.msg);
+	cr_expect_eq(t->minimized_from, before);
+	cr_expect_leq(t->n, before);
+	if (t->loop < 0) /* a lasso's loop is found by a search of its own, not always shortest */
+		cr_expect_geq(t->n, shortest, "%s: minimised %s trace shorter than BFS's", f, spec);
+	cr_assert_eq(fl_trace_replay(s, t, &e), FL_OK, "%s: minimised %s trace: %s", f, spec, e.msg);
+	struct fl_trace c = *t;
+	c.steps = malloc((size_t)t->n * sizeof *c.steps + 1);
+	for (int drop = 0; drop < t->n; drop++) {
+		int m = 0;
+		for (int k = 0; k < t->n; k++)
+			if (k != drop)
+				c.steps[m++] = t->steps[k];
+		c.n = m;
+		c.loop = t->loop < 0 ? -1 : t->loop > drop ? t->loop - 1 : t->loop;
+		if (t->loop >= 0 && c.loop >= m)
+			continue;
+		struct fl_err ce = {0};
+		cr_expect_neq(fl_trace_check(s, &c, NULL, &ce), FL_OK,
+			      "%s: step %d of the minimised %s trace can still go", f, drop + 1, spec);
+	}
+	free(c.steps);
+}
+
 /* Same reachable states, transitions and verdicts whatever the order of exploration; every
- * counterexample of both replays (fl_test_check asserts it), and BFS's are no longer. Every
+ * counterexample of both replays (fl_test_check asserts it), and BFS's are no longer. Both
+ * are minimised: DFS's to a 1-minimal trace no shorter than BFS's, BFS's (but for a lasso's
+ * loop) not at all. Every
  * design variant of a file is a scenario of its own here. */
 ParameterizedTest(struct fl_test_path *p, search, bfs_dfs_agree, .timeout = 600)
 {
@@ -123,10 +156,16 @@ ParameterizedTest(struct fl_test_path *p, search, bfs_dfs_agree, .timeout = 600)
 			     d.r.states);
 		cr_expect_eq(b.r.transitions, d.r.transitions, "%s: transitions differ", f);
 	}
-	for (int i = 0; i < b.s.nspec; i++)
-		if (b.r.violated >> i & d.r.violated >> i & 1u)
-			cr_expect_leq(b.tr[i].n, d.tr[i].n, "%s: BFS trace for %s is longer than DFS's", f,
-				      b.s.spec[i].kind->name);
+	for (int i = 0; i < b.s.nspec; i++) {
+		if (!(b.r.violated >> i & d.r.violated >> i & 1u))
+			continue;
+		cr_expect_leq(b.tr[i].n, d.tr[i].n, "%s: BFS trace for %s is longer than DFS's", f,
+			      b.s.spec[i].kind->name);
+		check_minimized(&d.s, &d.tr[i], b.tr[i].n, f);
+		check_minimized(&b.s, &b.tr[i], b.tr[i].n, f);
+		if (b.tr[i].loop < 0)
+			cr_expect_eq(b.tr[i].n, b.tr[i].minimized_from, "%s: a BFS trace lost steps", f);
+	}
 	fl_test_run_fini(&b);
 	fl_test_run_fini(&d);
 }
