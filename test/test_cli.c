@@ -781,3 +781,84 @@ Test(cli, variants_json)
 	cr_assert_null(strstr(r.out, "\"variant"));
 	run_free(&r);
 }
+
+/* --- replay and --minimize ------------------------------------------------------------- */
+
+#define LESSON2 "scenarios/lessons/2-step-order.yaml"
+
+/* check --trace-json, then replay: every trace is confirmed (exit 1), with the --set the
+ * check was given; on a scenario whose design changed, the trace diverges (exit 2). */
+Test(cli, replay_confirms_then_diverges)
+{
+	char trace[64], args[512];
+	temp_path(trace, "trace");
+	snprintf(args, sizeof args, "check " LESSON2 " --variant remove-before-write --quiet "
+				    "--set faults.max=1 --trace-json '%s'", trace);
+	struct run r = run(args);
+	assert_code(&r, 1);
+	run_free(&r);
+	snprintf(args, sizeof args, "replay " LESSON2 " '%s'", trace);
+	r = run(args);
+	assert_code(&r, 1);
+	assert_has(r.out, "trace 1 of 2: correctness, variant remove-before-write, --set faults.max=1\n",
+		   "replay");
+	assert_has(r.out, "  confirmed: the trace replays to the end and correctness is violated: ", "replay");
+	assert_has(r.out, "<== this step breaks correctness", "replay prints the trace");
+	assert_has(r.out, "2 of 2 traces confirmed.\n", "replay");
+	run_free(&r);
+
+	char *yaml = fl_test_read_file(LESSON2);
+	yaml = fl_test_replace(yaml, "set: {stage.order: [remove, write, publish]}",
+			       "set: {stage.order: [write, remove, publish]}");
+	char changed[64];
+	temp_path(changed, "scn");
+	write_file(changed, yaml);
+	free(yaml);
+	snprintf(args, sizeof args, "replay '%s' '%s' --quiet", changed, trace);
+	r = run(args);
+	assert_code(&r, 2);
+	assert_has(r.out, "  DIVERGES: ", "replay");
+	assert_has(r.out, "step 4 diverges: stage[1] cannot \"removes record 1 from in-queue[1]\" here",
+		   "replay");
+	assert_has(r.out, "0 of 2 traces confirmed; the others diverge", "replay");
+	cr_expect_null(strstr(r.out, "Counterexample"), "--quiet prints no trace");
+	run_free(&r);
+	unlink(changed);
+	unlink(trace);
+}
+
+Test(cli, replay_usage_errors_exit_2)
+{
+	struct run r = run("replay " LESSON2);
+	assert_code(&r, 2);
+	assert_has(r.err, "replay takes a scenario FILE and a TRACE.json", "stderr");
+	run_free(&r);
+	r = run("replay " LESSON2 " /nonexistent.json");
+	assert_code(&r, 2);
+	assert_has(r.err, "/nonexistent.json: cannot open the trace file", "stderr");
+	run_free(&r);
+	char bad[64];
+	temp_path(bad, "bad");
+	write_file(bad, "{\"traces\": []}\n");
+	char args[256];
+	snprintf(args, sizeof args, "replay " LESSON2 " '%s'", bad);
+	r = run(args);
+	assert_code(&r, 2);
+	assert_has(r.err, "the file holds no trace", "stderr");
+	run_free(&r);
+	unlink(bad);
+}
+
+Test(cli, minimize_says_what_it_removed)
+{
+	struct run r = run("check " LESSON2 " --variant remove-before-write --search dfs --minimize "
+			   "--spec correctness");
+	assert_code(&r, 1);
+	assert_has(r.out, " removed):\n", "a DFS trace loses steps");
+	run_free(&r);
+	r = run("check " LESSON2 " --variant remove-before-write --minimize --spec correctness");
+	assert_code(&r, 1);
+	assert_has(r.out, "Counterexample for correctness, 4 steps (minimised: no step could be removed):",
+		   "a BFS trace is already shortest");
+	run_free(&r);
+}
