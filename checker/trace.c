@@ -288,6 +288,21 @@ void fl_trace_hex(const struct fl_sys *s, const uint8_t *v, struct fl_buf *b)
 		fl_buf_printf(b, "%02x", v[i]);
 }
 
+/* 1 if w is a step of an instance a fault struck before (faulted[i]) that concerns no record:
+ * its recovery or its restart. faulted is updated with w's own fault. */
+static int comes_back(uint8_t *faulted, const struct walk_step *w)
+{
+	if (w->st->cls == FL_FAULT) {
+		if (w->st->target < FL_MAX_STEPS)
+			faulted[w->st->target] = 1;
+		return 0;
+	}
+	for (int i = 0; i < w->ev->n; i++)
+		if (w->ev->e[i].rec)
+			return 0;
+	return w->st->inst < FL_MAX_STEPS && faulted[w->st->inst];
+}
+
 /* ---- lanes ------------------------------------------------------------------------------ */
 
 #define LANES_MAX 52 /* a..z, A..Z; a trace involving more instances is printed without lanes */
@@ -361,15 +376,16 @@ static void lanes_legend(FILE *f, const struct fl_sys *s, const struct lanes *L)
 	fprintf(f, "\n");
 }
 
-/* The lane strip of one step: '*' the actor, 'X' a fault's target, 'o' changed, '.' idle. */
+/* The lane strip of one step: '*' the actor ('+' when it comes back from a fault), 'X' a
+ * fault's target, 'o' changed, '.' idle. */
 static void lanes_strip(const struct fl_sys *s, const struct lanes *L, const struct walk_step *w,
-			char *out)
+			int back, char *out)
 {
 	for (int l = 0; l < L->n; l++) {
 		const struct fl_inst *in = &s->inst[L->inst[l]];
 		out[l] = slice_differs(w->a, w->b, in->off, in->size) ? 'o' : '.';
 	}
-	out[L->lane[w->st->inst]] = '*';
+	out[L->lane[w->st->inst]] = back ? '+' : '*';
 	if (w->st->cls == FL_FAULT)
 		out[L->lane[w->st->target]] = 'X';
 	out[L->n] = 0;
@@ -382,6 +398,7 @@ struct print_ctx {
 	const struct fl_sys *s;
 	const struct fl_trace *t;
 	const struct lanes *L;
+	uint8_t faulted[FL_MAX_STEPS]; /* instances a fault has struck so far */
 };
 
 static void print_change(void *ctx, const char *name, const char *before, const char *after)
@@ -398,10 +415,13 @@ static void print_step(void *ctx, const struct walk_step *w)
 		fprintf(p->f, "  -- loop: step %d repeats forever --\n", k + 1);
 	else if (k == p->t->loop)
 		fprintf(p->f, "  -- loop: steps %d..%d repeat forever --\n", k + 1, p->t->n);
+	int back = comes_back(p->faulted, w);
 	if (p->L->n)
-		lanes_strip(p->s, p->L, w, strip);
+		lanes_strip(p->s, p->L, w, back, strip);
 	const struct fl_step *st = w->st;
-	const char *tag = st->cls == FL_FAULT ? "!! FAULT " : st->cls == FL_TIMEOUT ? "(timeout) " : "";
+	const char *tag = st->cls == FL_FAULT ? "!! FAULT " : back ? "++ " : "";
+	if (st->cls == FL_TIMEOUT)
+		tag = back ? "++ (timeout) " : "(timeout) ";
 	fprintf(p->f, "  %3d. %s%s%s%s: %s\n", k + 1, strip, *strip ? "  " : "", tag,
 		p->s->inst[st->inst].name, w->text);
 	changes(p->s, w->a, w->b, print_change, p->f);
@@ -431,7 +451,7 @@ void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t)
 {
 	struct lanes L;
 	lanes_build(s, t, &L);
-	struct print_ctx p = {f, s, t, &L};
+	struct print_ctx p = {f, s, t, &L, {0}};
 	fprintf(f, "  Counterexample for %s, %d step%s", s->spec[t->spec].kind->name, t->n,
 		t->n == 1 ? "" : "s");
 	if (t->minimized_from > t->n)
@@ -485,9 +505,8 @@ static void explain_records(struct explain_ctx *c, const char *why)
 	}
 }
 
-/* 1 if the step is part of the story: a fault, a step concerning a named record (by its
- * events or its text), or a step
- * of a faulted instance that concerns no record (its recovery or restart). */
+/* 1 if the step is a fault or concerns a named record (by its events or its text); the
+ * story also has the steps by which faulted instances come back (comes_back). */
 static int explain_wants(struct explain_ctx *c, const struct walk_step *w)
 {
 	if (w->st->cls == FL_FAULT)
@@ -495,21 +514,17 @@ static int explain_wants(struct explain_ctx *c, const struct walk_step *w)
 	for (const char *p = strstr(w->text, "record "); p; p = strstr(p + 1, "record "))
 		if (rec_named(c, atoi(p + 7)))
 			return 1;
-	int any = 0;
-	for (int i = 0; i < w->ev->n; i++) {
+	for (int i = 0; i < w->ev->n; i++)
 		if (rec_named(c, w->ev->e[i].rec))
 			return 1;
-		any |= w->ev->e[i].rec != 0;
-	}
-	return !any && c->faulted[w->st->inst];
+	return 0;
 }
 
 static void explain_step(void *ctx, const struct walk_step *w)
 {
 	struct explain_ctx *c = ctx;
-	int want = (c->t->loop < 0 || w->k < c->t->loop) && explain_wants(c, w);
-	if (w->st->cls == FL_FAULT && w->st->target < FL_MAX_STEPS)
-		c->faulted[w->st->target] = 1;
+	int back = comes_back(c->faulted, w);
+	int want = (c->t->loop < 0 || w->k < c->t->loop) && (back || explain_wants(c, w));
 	if (!want)
 		return;
 	if (c->nitems == EXPLAIN_ITEMS) { /* keep the first 4 and the latest ones */

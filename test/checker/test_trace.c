@@ -75,13 +75,15 @@ Test(trace, text_has_lanes_and_marks_the_breaking_step)
 	fl_test_run_fini(&t);
 }
 
-/* A fault is an X in its target's lane; a spec monitor's state change is shown as [spec]. */
+/* A fault is an X in its target's lane, the instance's way back a +; a spec monitor's state
+ * change is shown as [spec]. */
 Test(trace, text_marks_faults_and_monitor_state)
 {
 	struct fl_test_run t;
 	lesson2(&t, "remove-before-write");
 	char *text = printed(&t.s, &t.tr[fl_test_spec(&t, "delivery")]);
 	cr_expect_not_null(strstr(text, "   13. ..X....  !! FAULT stage[1]: crash, transient\n"), "%s", text);
+	cr_expect_not_null(strstr(text, "   14. ..+....  ++ stage[1]: recovers\n"), "%s", text);
 	free(text);
 	fl_test_run_fini(&t);
 	fl_test_check("scenarios/lessons/4-ordering.yaml", NULL, NULL, &t);
