@@ -145,7 +145,7 @@ static int read_step(const struct fl_sys *s, const struct fl_node *x, struct fl_
 		     struct fl_err *e)
 {
 	const struct fl_node *raw = fl_doc_get(x, "raw");
-	long inst, target, cls, action, arg, fault, farg;
+	long inst = 0, target = 0, cls = 0, action = 0, arg = 0, fault = 0, farg = 0;
 	if (!raw || raw->type != FL_NODE_MAP)
 		return fl_doc_errf(e, x, "a step needs its \"raw\" fields");
 	int rc = read_field(raw, "inst", s->ninst - 1, &inst, e);
