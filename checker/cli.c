@@ -9,6 +9,7 @@
  */
 #include "../model/model.h"
 #include "../specs/specs.h"
+#include "coverage.h"
 #include "json.h"
 #include "replay.h"
 #include "scenario.h"
@@ -38,6 +39,7 @@ struct cli {
 	const char *json, *trace_json;
 	int quiet;
 	int minimize;   /* --minimize: delta-debug every counterexample */
+	int strict;  /* --strict: coverage warnings make a clean run exit 3 */
 };
 
 static void usage(FILE *f)
@@ -66,13 +68,16 @@ static void usage(FILE *f)
 	      "                       re-checked by replay); BFS traces are already shortest\n"
 	      "  --quiet              no counterexample traces (still the verdicts, reasons, figures)\n"
 	      "  --no-progress        no progress line on stderr\n"
+	      "  --strict             coverage warnings (a step or fault that never happened, a\n"
+	      "                       spec that holds vacuously) make a run that would exit 0 exit 3\n"
 	      "\n"
 	      "replay: rebuilds each trace's system from FILE (with the trace's variant, --set and\n"
 	      "  --spec), follows it step by step and exits 1 when every trace still breaks its spec,\n"
 	      "  2 when one diverges (the message says at which step and how) or the file is bad\n"
 	      "\n"
-	      "exit codes: 0 every checked spec holds, 1 a spec is violated, 2 bad usage or scenario,\n"
-	      "            3 incomplete (a limit was reached first), 4 internal error;\n"
+	      "exit codes: 0 every checked spec holds, 1 a spec is violated (or a reachable spec is\n"
+	      "            unreachable), 2 bad usage or scenario, 3 incomplete (a limit was reached\n"
+	      "            first; with --strict, also coverage warnings), 4 internal error;\n"
 	      "            with variants, the worst over them (4, then 2, 1, 3, 0)\n",
 	      f);
 }
@@ -131,7 +136,7 @@ static int parse_seconds(const char *s, double *out)
 }
 
 enum { O_SET = 1000, O_SPEC, O_VARIANT, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM,
-       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_MINIMIZE, O_HELP };
+       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_MINIMIZE, O_HELP, O_STRICT };
 
 static int set_option(struct cli *c, int opt, const char *arg)
 {
@@ -184,6 +189,7 @@ static int set_option(struct cli *c, int opt, const char *arg)
 	case O_QUIET: c->quiet = 1; return 0;
 	case O_MINIMIZE: c->minimize = 1; return 0;
 	case O_NOPROG: c->so.progress = 0; return 0;
+	case O_STRICT: c->strict = 1; return 0;
 	default: return bad_usage("unknown option");
 	}
 }
@@ -198,7 +204,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"time-limit", 1, 0, O_TIME}, {"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON},
 		{"quiet", 0, 0, O_QUIET}, {"no-progress", 0, 0, O_NOPROG},
 		{"minimize", 0, 0, O_MINIMIZE}, {"help", 0, 0, O_HELP},
-		{0, 0, 0, 0}};
+		{"strict", 0, 0, O_STRICT}, {0, 0, 0, 0}};
 	int opt;
 	opterr = 0;
 	optind = 2;
@@ -219,19 +225,32 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* A reachable spec's monitor firing is good news: its verdicts are reached / unreachable. */
+static int is_reachable(const struct fl_sys *s, int i) { return s->spec[i].kind->reachable; }
+
 static const char *verdict(const struct fl_sys *s, const struct fl_result *r, int i)
 {
+	int found = r->violated >> i & 1u;
 	if (!s->spec[i].checked)
 		return "not-checked";
-	if (r->violated >> i & 1u)
+	if (is_reachable(s, i))
+		return found ? "reached" : r->complete ? "unreachable" : "unknown";
+	if (found)
 		return "violated";
 	return r->complete ? "holds" : "unknown";
 }
 
+/* The verdict as the verdict table shows it: failures in capitals. */
+static const char *shown(const char *v)
+{
+	return !strcmp(v, "violated") ? "VIOLATED" : !strcmp(v, "unreachable") ? "UNREACHABLE" : v;
+}
+
 static const char *expected(const struct fl_sys *s, int i)
 {
-	return s->spec[i].expect == FL_EXPECT_HOLDS ? "holds"
-	       : s->spec[i].expect == FL_EXPECT_VIOLATED ? "violated" : NULL;
+	int x = s->spec[i].expect, r = is_reachable(s, i);
+	return x == FL_EXPECT_HOLDS ? (r ? "unreachable" : "holds")
+	       : x == FL_EXPECT_VIOLATED ? (r ? "reached" : "violated") : NULL;
 }
 
 /* 1 matches, 0 differs, -1 nothing to compare. */
@@ -268,7 +287,7 @@ static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
 		compared += m >= 0;
 		differ += m == 0;
 		unknown += x && !strcmp(v, "unknown");
-		printf("  %-14s %-12s", s->spec[i].kind->name, !strcmp(v, "violated") ? "VIOLATED" : v);
+		printf("  %-14s %-12s", s->spec[i].kind->name, shown(v));
 		if (x)
 			printf(" expected %-9s%s", x, m == 0 ? "  <-- differs" : "");
 		printf("\n");
@@ -349,6 +368,58 @@ static struct fl_scn_opts scn_opts(const struct cli *c, const char *variant)
 	return (struct fl_scn_opts){c->sets, c->nsets, c->specs, c->nspecs, variant};
 }
 
+/* --- coverage warnings (checker/coverage.h) ---------------------------------------------- */
+
+static void print_warning(void *ctx, const struct fl_cov_warning *w)
+{
+	(void)ctx;
+	printf("  %s\n", w->text);
+}
+
+/* The Coverage: block after the figures, only when there is something to warn about. */
+static void print_coverage(const struct fl_sys *s, const struct fl_result *r)
+{
+	int n = fl_coverage_warnings(s, r, NULL, NULL);
+	if (n <= 0)
+		return;
+	printf("\nCoverage%s: %d warning%s (--strict makes them exit 3)\n",
+	       r->coverage == FL_COVER_SAMPLED ? " in the sampled runs" : "", n, n == 1 ? "" : "s");
+	fl_coverage_warnings(s, r, print_warning, NULL);
+}
+
+struct json_cov {
+	struct fl_json *j;
+	int type;
+};
+
+static void json_warning(void *ctx, const struct fl_cov_warning *w)
+{
+	static const char *const keys[] = {"action", "fault", "why"};
+	struct json_cov *c = ctx;
+	if (w->type != c->type)
+		return;
+	fl_json_obj(c->j);
+	fl_json_key(c->j, c->type == FL_COV_SPEC ? "spec" : "component"), fl_json_str(c->j, w->component);
+	fl_json_key(c->j, keys[c->type]), fl_json_str(c->j, w->what);
+	fl_json_obj_end(c->j);
+}
+
+static void json_coverage(struct fl_json *j, const struct fl_sys *s, const struct fl_result *r)
+{
+	static const char *const lists[] = {"never_enabled", "faults_never_injected", "vacuous_specs"};
+	static const char *const scopes[] = {NULL, "complete", "sampled"};
+	fl_json_obj(j);
+	fl_json_key(j, "scope"), scopes[r->coverage] ? fl_json_str(j, scopes[r->coverage]) : fl_json_null(j);
+	for (int t = FL_COV_ACTION; t <= FL_COV_SPEC; t++) {
+		struct json_cov c = {j, t};
+		fl_json_key(j, lists[t]);
+		fl_json_arr(j);
+		fl_coverage_warnings(s, r, json_warning, &c);
+		fl_json_arr_end(j);
+	}
+	fl_json_obj_end(j);
+}
+
 /* One checked system: a file without variants, or one variant of it. */
 struct run {
 	const struct fl_scn_variant *v; /* NULL for a file without variants */
@@ -403,6 +474,8 @@ static void json_result(struct fl_json *j, const struct cli *c, const struct run
 	fl_json_arr_end(j);
 	fl_json_key(j, "figures");
 	json_figures(j, r);
+	fl_json_key(j, "coverage");
+	json_coverage(j, s, r);
 	fl_json_key(j, "traces");
 	struct fl_scn_opts so = scn_opts(c, x->v ? x->v->name : NULL);
 	json_traces(j, &so, s, r, x->tr);
@@ -478,7 +551,8 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 	for (int i = 0; i < s->nspec; i++) {
 		if (!(r->violated >> i & 1u))
 			continue;
-		printf("%s violated: %s\n", s->spec[i].kind->name, tr[i].why);
+		printf("%s %s: %s\n", s->spec[i].kind->name, is_reachable(s, i) ? "reached" : "violated",
+		       tr[i].why);
 		if (!c->quiet && c->so.mode != FL_BFS)
 			printf("  (found by %s: a shorter counterexample may exist; --search bfs finds the "
 			       "shortest)\n", c->so.mode == FL_DFS ? "DFS" : "a random walk");
@@ -491,13 +565,24 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 		printf("\n");
 	print_verdicts(s, r);
 	print_figures(r);
+	print_coverage(s, r);
 }
 
-static int exit_code(const struct fl_result *r)
+/* Violated specs, and reachable specs a complete search never reached, fail the run; a run
+ * where every checked spec has a verdict and none fails holds; --strict turns coverage
+ * warnings of a run that holds into exit 3. */
+static int exit_code(const struct cli *c, const struct fl_sys *s, const struct fl_result *r)
 {
-	if (r->violated)
+	uint32_t reach = 0;
+	for (int i = 0; i < s->nspec; i++)
+		if (is_reachable(s, i) && s->spec[i].checked)
+			reach |= 1u << i;
+	uint32_t fail = (r->violated & ~reach) | (r->complete ? reach & ~r->violated : 0);
+	if (fail)
 		return FL_EXIT_VIOLATED;
-	return r->complete ? FL_EXIT_HOLDS : FL_EXIT_INCOMPLETE;
+	if (!r->complete && !r->decided)
+		return FL_EXIT_INCOMPLETE;
+	return c->strict && fl_coverage_warnings(s, r, NULL, NULL) ? FL_EXIT_INCOMPLETE : FL_EXIT_HOLDS;
 }
 
 /* The worse of two exit codes: internal error, then usage, violated, incomplete, holds. */
@@ -538,7 +623,7 @@ static void search(const struct cli *c, struct run *x)
 		return;
 	}
 	report(c, &x->s, &x->r, x->tr);
-	x->code = exit_code(&x->r);
+	x->code = exit_code(c, &x->s, &x->r);
 }
 
 /* A file without variants (or --variant on one, which the loader refuses). */
@@ -587,7 +672,7 @@ static void summary_cell(const struct run *x, const char *name, char *out, size_
 		if (strcmp(x->s.spec[i].kind->name, name))
 			continue;
 		const char *v = verdict(&x->s, &x->r, i);
-		snprintf(out, size, "%s%s", !strcmp(v, "violated") ? "VIOLATED" : v,
+		snprintf(out, size, "%s%s", shown(v),
 			 matches(&x->s, &x->r, i) == 0 ? "*" : "");
 	}
 }
@@ -737,8 +822,8 @@ static int replay_one(const char *file, const struct fl_replay *rt, int i, int n
 		if (rc == FL_OK) {
 			if (!quiet)
 				fl_trace_print(stdout, &s, &t);
-			printf("  confirmed: the trace replays to the end and %s is violated: %s\n\n",
-			       rt->spec, t.why);
+			printf("  confirmed: the trace replays to the end and %s is %s: %s\n\n",
+			       rt->spec, s.spec[t.spec].kind->reachable ? "reached" : "violated", t.why);
 		}
 		fl_trace_fini(&t);
 		fl_sys_free(&s);
@@ -798,9 +883,10 @@ static int run_kinds(void)
 	printf("Specs:\n");
 	for (int i = 0; fl_spec_kinds[i]; i++)
 		printf("  %-14s %s%s\n", fl_spec_kinds[i]->name, fl_spec_kinds[i]->summary,
-		       fl_spec_kinds[i]->eventually ? " (eventually)"
-		       : fl_spec_kinds[i]->cycles  ? " (cycles)"
-						   : "");
+		       fl_spec_kinds[i]->eventually  ? " (eventually)"
+		       : fl_spec_kinds[i]->cycles    ? " (cycles)"
+		       : fl_spec_kinds[i]->reachable ? " (reachable: some run must reach it)"
+						     : "");
 	return 0;
 }
 

@@ -224,9 +224,16 @@ static int add_spec(struct loader *L, const struct fl_spec_kind *k, const struct
 {
 	struct fl_sys *s = L->s;
 	if (spec_index(s, k) >= 0)
-		return fl_doc_errf(L->e, at, "spec '%s' is listed twice", k->name);
+		return fl_doc_errf(L->e, at, "spec '%s' is listed twice%s", k->name,
+				   k->reachable ? " (a scenario has at most one reachable spec; a variant "
+						  "can check another)" : "");
 	if (s->nspec >= FL_MAX_SPECS)
 		return fl_doc_errf(L->e, at, "at most %d specs", FL_MAX_SPECS);
+	if (k->needs_options && !(cfg && cfg->type == FL_NODE_MAP && fl_doc_len(cfg)))
+		return at ? fl_doc_errf(L->e, at, "spec '%s' needs options: write it as {%s: {...}} "
+					      "(see docs/scenarios.md)", k->name, k->name)
+			  : fl_fail(L->e, FL_EINPUT, "--spec %s: the scenario does not list it, and it "
+					"needs options", k->name);
 	struct fl_spec *sp = fl_realloc(s->spec, (size_t)(s->nspec + 1) * sizeof *sp);
 	if (!sp)
 		return fl_fail(L->e, FL_ENOMEM, "out of memory");
@@ -294,7 +301,8 @@ static int read_specs(struct loader *L, const struct fl_node *root, const struct
 	for (const struct fl_node *x = list ? list->child : NULL; x && !rc; x = x->next)
 		rc = read_spec_item(L, x);
 	for (int i = 0; !list && !rc && L->spec_kinds[i]; i++)
-		rc = add_spec(L, L->spec_kinds[i], NULL, root);
+		if (!L->spec_kinds[i]->needs_options)
+			rc = add_spec(L, L->spec_kinds[i], NULL, root);
 	if (!rc && o && o->nspecs)
 		rc = select_specs(L, o);
 	for (int i = 0; i < L->s->nspec; i++)
@@ -313,6 +321,7 @@ static int is_empty(const struct fl_node *n)
 static int read_expect_map(struct loader *L, const struct fl_node *ex)
 {
 	static const char *const verdicts[] = {"holds", "violated", NULL};
+	static const char *const reach[] = {"reached", "unreachable", NULL};
 	int rc;
 	if ((rc = fl_doc_want(ex, FL_NODE_MAP, "expect", L->e)))
 		return rc;
@@ -324,6 +333,12 @@ static int read_expect_map(struct loader *L, const struct fl_node *ex)
 		int i = spec_index(L->s, k), v;
 		if (i < 0)
 			return fl_doc_errf(L->e, &at, "expect names '%s', which specs: does not list", x->key);
+		if (k->reachable) {
+			if ((rc = fl_doc_enum(x, reach, &v, L->e)))
+				return rc;
+			L->s->spec[i].expect = v == 0 ? FL_EXPECT_REACHED : FL_EXPECT_UNREACHABLE;
+			continue;
+		}
 		if ((rc = fl_doc_enum(x, verdicts, &v, L->e)))
 			return rc;
 		L->s->spec[i].expect = v == 0 ? FL_EXPECT_HOLDS : FL_EXPECT_VIOLATED;

@@ -58,6 +58,31 @@ void fl_result_fini(struct fl_result *r)
 		fl_free(r->viol[i].why);
 		fl_free(r->viol[i].loop);
 	}
+	fl_free(r->enabled);
+	fl_free(r->injected);
+	r->enabled = NULL;
+	r->injected = NULL;
+}
+
+/* Coverage: the actions of n enabled steps. Injected faults are counted per budget entry when
+ * they change a state (cover_fault). One OR per step keeps this off the profile. */
+static void cover_steps(struct run *R, int n)
+{
+	uint64_t *en = R->r->enabled;
+	for (int k = 0; k < n; k++)
+		if (R->steps[k].action != FL_ACT_INJECT)
+			en[R->steps[k].inst] |= (uint64_t)1 << (R->steps[k].action & 63);
+}
+
+/* Coverage: fault step st changed the state; marks the budget entries it is charged to. */
+static void cover_fault(struct run *R, const struct fl_step *st)
+{
+	for (int i = 0; i < R->s->nbudget; i++) {
+		const struct fl_budget_entry *b = &R->s->budget[i];
+		if (b->inst == st->target && b->fault == st->fault &&
+		    (b->farg == FL_ANY || b->farg == st->farg))
+			R->r->injected[i] = 1;
+	}
 }
 
 static void halt(struct run *R, const char *why)
@@ -135,7 +160,10 @@ static long store(struct run *R, uint32_t parent, const struct fl_step *st)
  */
 static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to)
 {
-	struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, st, R->active, R->why);
+	struct fl_events ev;
+	struct fl_outcome o = fl_sys_apply_events(R->s, R->cur, R->next, st, R->active, R->why, &ev);
+	for (int k = 0; k < ev.n; k++)
+		R->r->events |= 1u << (ev.e[k].type & 31);
 	if (o.overflow) {
 		internal(R, FL_EINTERNAL, "a step emitted more events than FL_MAX_EVENTS");
 		return -1;
@@ -152,6 +180,8 @@ static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to
 		record(R, o.violated, from, 1, st);
 	if (memcmp(R->next, R->cur, R->s->width) == 0)
 		return 0;
+	if (st->cls == FL_FAULT)
+		cover_fault(R, st);
 	R->r->transitions++;
 	*to = store(R, from, st);
 	return *to < 0 ? -1 : 1;
@@ -166,6 +196,7 @@ static void expand(struct run *R, uint32_t i)
 		internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
 		return;
 	}
+	cover_steps(R, n);
 	int moved = 0;
 	long to;
 	for (int cls = FL_NORMAL; cls <= FL_TIMEOUT && !moved; cls++) {
@@ -180,6 +211,7 @@ static void expand(struct run *R, uint32_t i)
 			moved |= c && R->steps[k].cls != FL_FAULT;
 		}
 	}
+	R->r->rest_states += !moved && !R->stop;
 	if (!moved && !R->stop && R->active) {
 		uint32_t bad = fl_sys_at_rest(R->s, R->cur, R->active, R->why);
 		if (bad)
@@ -278,7 +310,9 @@ static void walk_once(struct run *R, int *pick)
 			internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
 			return;
 		}
+		cover_steps(R, n);
 		int m = moving_steps(R, n, pick, &rest);
+		R->r->rest_states += rest != 0;
 		if (rest && R->active) {
 			uint32_t bad = fl_sys_at_rest(R->s, R->cur, R->active, R->why);
 			if (bad)
@@ -342,7 +376,9 @@ static int setup(struct run *R)
 	int rc = fl_store_init(R->st, R->s->width, sizeof(struct fl_step), R->o->max_memory);
 	R->cur = fl_alloc(R->s->width);
 	R->next = fl_alloc(R->s->width);
-	if (rc != FL_OK || !R->cur || !R->next)
+	R->r->enabled = fl_alloc((size_t)R->s->ninst * sizeof *R->r->enabled + 1);
+	R->r->injected = fl_alloc((size_t)R->s->nbudget + 1);
+	if (rc != FL_OK || !R->cur || !R->next || !R->r->enabled || !R->r->injected)
 		return fl_fail(R->e, FL_ENOMEM, "out of memory before the search began");
 	fl_sys_init_state(R->s, R->next);
 	struct fl_step none = {0};
@@ -392,6 +428,8 @@ int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct
 		if (o->mode == FL_RANDOM && !R->stop)
 			snprintf(r->stop_reason, sizeof r->stop_reason,
 				 "random walks sample the state space; they cannot show a spec holds");
+		r->coverage = r->complete ? FL_COVER_ALL
+			      : o->mode == FL_RANDOM && !R->stop ? FL_COVER_SAMPLED : FL_COVER_NONE;
 		figures(R);
 		rc = R->fatal;
 	}

@@ -50,9 +50,21 @@ struct fl_result {
 	size_t store_bytes;
 	long peak_rss;          /* bytes */
 	uint32_t checked;       /* specs checked */
-	uint32_t violated;      /* specs found violated */
+	uint32_t violated;      /* specs found violated (reachable specs: found reached) */
 	struct fl_violation viol[FL_MAX_SPECS];
+
+	/* Coverage, over every state expanded (checker/coverage.h reads it). */
+	int coverage;           /* enum fl_coverage_scope: what the figures below stand for */
+	uint64_t *enabled;      /* per instance: bit a = a step with action a (not an injected
+				   fault) was enabled in some expanded state; owned by the result */
+	uint8_t *injected;      /* per budget entry: 1 = one of its faults changed some state */
+	uint32_t events;        /* bit t = some step emitted an event of type t */
+	size_t rest_states;     /* states at rest found (eventually specs are judged on them) */
 };
+
+/* FL_COVER_NONE: an exhaustive search that stopped early (its coverage says nothing);
+ * FL_COVER_ALL: a complete search; FL_COVER_SAMPLED: random walks that ran to the end. */
+enum fl_coverage_scope { FL_COVER_NONE = 0, FL_COVER_ALL = 1, FL_COVER_SAMPLED = 2 };
 
 /*
  * Explores s into the store st (initialised by this call; the caller calls fl_store_fini after

@@ -87,6 +87,9 @@ struct fl_kind {
 	size_t conf_size;            /* bytes of its configuration struct */
 	const void *role;            /* what the domain's kinds offer one another (a database, a
 					stream ...); opaque to the explorer, which never reads it */
+	/* Names of its NORMAL/TIMEOUT step actions, indexed by fl_step.action (NULL-terminated,
+	 * at most 64; NULL: none or named by action_name), for coverage warnings. */
+	const char *const *actions;
 
 	/* Reads options and wiring from cfg, sets s->inst[self].size. All instances exist; kinds
 	 * are configured in the order of the kind table, so this may read the configuration of
@@ -109,6 +112,14 @@ struct fl_kind {
 	/* What step st does from state v, e.g. "writes record 3 to inbound-table (region 1)". */
 	void (*step_name)(const struct fl_sys *s, const uint8_t *v, const struct fl_step *st,
 			  struct fl_buf *b);
+	/* Coverage (optional): the actions (bit a = fl_step.action a) instance self can ever
+	 * take in this system, judged from its configuration, wiring and the fault budget; called
+	 * after loading. NULL: every named action. Leave out what is unsure: a bit set here is a
+	 * warning when the search never finds that action enabled. */
+	uint64_t (*possible)(const struct fl_sys *s, int self);
+	/* Coverage (optional): names action a of instance self ("phase 3 (recover x[1])").
+	 * NULL: actions[a]. */
+	void (*action_name)(const struct fl_sys *s, int self, int a, struct fl_buf *b);
 };
 
 struct fl_inst {
@@ -144,9 +155,23 @@ struct fl_spec_kind {
 	int (*progress)(const struct fl_sys *s, const struct fl_events *ev);
 	/* Optional: the monitor's slice of v as one line, for traces ("last delivered: 2"). */
 	void (*describe)(const struct fl_sys *s, const uint8_t *v, int self, struct fl_buf *b);
+	/* Safety: bit t = event type t can make on_events report (0: unknown, never called
+	 * vacuous); watch_what says what they are ("a remove"), for the coverage warning that
+	 * none of them ever occurred. */
+	uint32_t watches;
+	const char *watch_what;
+	/* 1: a reachable spec (TLC's _POSSIBLE): on_events returning 1 means the situation it
+	 * looks for occurred; found is good (`reached`), never found in a complete search fails
+	 * (`unreachable`). The search records it like a violation, so it gets a witness trace. */
+	int reachable;
+	/* 1: written only with options (the loader does not add it when specs: is absent). */
+	int needs_options;
 };
 
-enum fl_expect { FL_EXPECT_NONE = 0, FL_EXPECT_HOLDS = 1, FL_EXPECT_VIOLATED = 2 };
+/* For a reachable spec, VIOLATED means the monitor fired (reached), HOLDS that it never did
+ * (unreachable). */
+enum fl_expect { FL_EXPECT_NONE = 0, FL_EXPECT_HOLDS = 1, FL_EXPECT_VIOLATED = 2,
+		 FL_EXPECT_UNREACHABLE = FL_EXPECT_HOLDS, FL_EXPECT_REACHED = FL_EXPECT_VIOLATED };
 
 struct fl_spec {
 	const struct fl_spec_kind *kind;

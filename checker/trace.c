@@ -426,7 +426,10 @@ static void print_step(void *ctx, const struct walk_step *w)
 		p->s->inst[st->inst].name, w->text);
 	changes(p->s, w->a, w->b, print_change, p->f);
 	if (w->breaks && k + 1 == p->t->n && !p->t->at_rest && p->t->loop < 0)
-		fprintf(p->f, "        <== this step breaks %s\n", p->s->spec[p->t->spec].kind->name);
+		fprintf(p->f, p->s->spec[p->t->spec].kind->reachable
+				      ? "        <== here the situation %s looks for is reached\n"
+				      : "        <== this step breaks %s\n",
+			p->s->spec[p->t->spec].kind->name);
 }
 
 /* Prints text as a paragraph wrapped at 100 columns, every line indented by `indent`. */
@@ -452,7 +455,9 @@ void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t)
 	struct lanes L;
 	lanes_build(s, t, &L);
 	struct print_ctx p = {f, s, t, &L, {0}};
-	fprintf(f, "  Counterexample for %s, %d step%s", s->spec[t->spec].kind->name, t->n,
+	int reach = s->spec[t->spec].kind->reachable;
+	fprintf(f, "  %s for %s, %d step%s", reach ? "Witness" : "Counterexample",
+		s->spec[t->spec].kind->name, t->n,
 		t->n == 1 ? "" : "s");
 	if (t->minimized_from > t->n)
 		fprintf(f, " (minimised from %d: %d removed)", t->minimized_from,
@@ -467,7 +472,8 @@ void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t)
 		fprintf(f, "  -- back to the state before step %d --\n", t->loop + 1);
 	if (t->at_rest)
 		fprintf(f, "  ---- the system is now at rest: no step and no timeout can change it.\n");
-	fprintf(f, "  => %s violated: %s\n", s->spec[t->spec].kind->name, t->why ? t->why : "");
+	fprintf(f, "  => %s %s: %s\n", s->spec[t->spec].kind->name, reach ? "reached" : "violated",
+		t->why ? t->why : "");
 	struct fl_buf b = {0};
 	fl_trace_explain(s, t, &b);
 	print_wrapped(f, fl_buf_str(&b), "  In short: ", 12);
@@ -587,7 +593,9 @@ void fl_trace_explain(const struct fl_sys *s, const struct fl_trace *t, struct f
 	else if (t->at_rest)
 		fl_buf_printf(b, " After step %d nothing more can happen, and so: %s", t->n, t->why);
 	else
-		fl_buf_printf(b, " Step %d breaks %s: %s", t->n, s->spec[t->spec].kind->name, t->why);
+		fl_buf_printf(b, s->spec[t->spec].kind->reachable ? " Step %d is what %s looks for: %s"
+								  : " Step %d breaks %s: %s",
+			      t->n, s->spec[t->spec].kind->name, t->why);
 	if (b->p && b->p[0] == ' ')
 		memmove(b->p, b->p + 1, b->len--);
 	if (b->p && b->p[0] >= 'a' && b->p[0] <= 'z')

@@ -179,6 +179,24 @@ static int probe(const struct fl_sys *s, const uint8_t *v, int a) { return api_p
 
 static const struct model_role role = {.send = send, .probe = probe, .lost_response = F_LOST};
 
+static const char *const actions[] = {"recover", "restart", NULL};
+
+/* Recovery needs a transient crash or dependency fault of its own; a restart after a timeout
+ * a failed call to a dependency that comes back: its database in its region, its next hop. */
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	const struct api_conf *c = conf(s, self);
+	uint64_t m = 0;
+	if (model_may_fail(s, self, 1u << F_CRASH | 1u << F_DEPENDENCY, -1, MODEL_FAIL_TRANSIENT))
+		m |= MODEL_BIT(A_RECOVER);
+	if (!c->restart_by_script &&
+	    (model_may_fail(s, c->db, c->dbo->failing(s, c->db), s->inst[self].region,
+			    MODEL_FAIL_RECOVERS) ||
+	     model_may_fail(s, c->next, MODEL_ALL_FAULTS, -1, MODEL_FAIL_RECOVERS)))
+		m |= MODEL_BIT(A_RESTART);
+	return m;
+}
+
 const struct fl_kind api_kind = {
 	.name = "api",
 	.summary = "API container: invoked synchronously, writes its database, calls the next hop "
@@ -196,4 +214,6 @@ const struct fl_kind api_kind = {
 	.recover = recover,
 	.describe = describe,
 	.step_name = step_name,
+	.actions = actions,
+	.possible = possible,
 };

@@ -46,6 +46,23 @@ void model_switch(const struct fl_sys *s, uint8_t *v, int i, struct fl_events *e
 	role(s, i)->switch_over(s, v, i, ev);
 }
 
+int model_may_fail(const struct fl_sys *s, int i, unsigned faults, int region, int how)
+{
+	if (how != MODEL_FAIL_TRANSIENT && script_fails(s, i, faults, how == MODEL_FAIL_RECOVERS))
+		return 1;
+	if (s->budget_max < 1)
+		return 0;
+	unsigned call = s->inst[i].kind->fault_during_call;
+	for (int k = 0; k < s->nbudget; k++) {
+		const struct fl_budget_entry *b = &s->budget[k];
+		int ends = !b->permanent || (call >> b->fault & 1u);
+		if (b->inst == i && (faults >> b->fault & 1u) && (how == MODEL_FAIL_ANY || ends) &&
+		    (region < 0 || b->farg == FL_ANY || b->farg == region))
+			return 1;
+	}
+	return 0;
+}
+
 int model_bit(const uint8_t *bits, int rec)
 {
 	return bits[(rec - 1) >> 3] >> ((rec - 1) & 7) & 1;

@@ -413,6 +413,34 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 		fl_buf_printf(b, ": fails, %s is out", s->inst[target].name);
 }
 
+static const char *const actions[] = {"read", "write", "publish", "remove", "recover", "restart",
+				       NULL};
+
+/* A call to a dependency can fail: an outage or a lost response of its input or output
+ * stream, or a fault of its database in its region that fails calls (how: MODEL_FAIL_*). */
+static int calls_can_fail(const struct fl_sys *s, int self, int how)
+{
+	const struct container_conf *c = conf(s, self);
+	unsigned stream = 1u << 0 | 1u << sink_lost_response(s, c->in); /* outage, lost response */
+	return model_may_fail(s, c->in, stream, -1, how) || model_may_fail(s, c->out, stream, -1, how) ||
+	       model_may_fail(s, c->db, c->dbo->failing(s, c->db), s->inst[self].region, how);
+}
+
+/* Reading and the three steps always happen; recovery needs a transient fault of its own (or,
+ * with uniform handling, a failed call), a restart after a timeout a failed call to a
+ * dependency that comes back. */
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	const struct container_conf *c = conf(s, self);
+	uint64_t m = MODEL_BIT(A_READ) | MODEL_BIT(A_WRITE) | MODEL_BIT(A_PUBLISH) | MODEL_BIT(A_REMOVE);
+	if (model_may_fail(s, self, MODEL_ALL_FAULTS, -1, MODEL_FAIL_TRANSIENT) ||
+	    (c->uniform && calls_can_fail(s, self, MODEL_FAIL_ANY)))
+		m |= MODEL_BIT(A_RECOVER);
+	if (!c->uniform && !c->restart_by_script && calls_can_fail(s, self, MODEL_FAIL_RECOVERS))
+		m |= MODEL_BIT(A_RESTART);
+	return m;
+}
+
 const struct fl_kind container_kind = {
 	.name = "container",
 	.summary = "stateless container: read a queue or stream, write a database, publish, remove",
@@ -427,4 +455,6 @@ const struct fl_kind container_kind = {
 	.recover = recover,
 	.describe = describe,
 	.step_name = step_name,
+	.actions = actions,
+	.possible = possible,
 };

@@ -200,6 +200,8 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 			      conf(s, st->inst)->retry_remove ? "" : " (the DNS reports success)");
 }
 
+static const char *const actions[] = {"receive", "remove", NULL};
+
 const struct fl_kind destination_kind = {
 	.name = "destination",
 	.summary = "record destination: receives from every region's queue through the out-DNS",
@@ -212,4 +214,5 @@ const struct fl_kind destination_kind = {
 	.metric = metric,
 	.describe = describe,
 	.step_name = step_name,
+	.actions = actions,
 };

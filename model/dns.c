@@ -32,6 +32,12 @@ static const char *const faults[] = {"offline", NULL};
 static const char *const policies[] = {"weighted", "round-robin", "failover", NULL};
 enum { POLICY_WEIGHTED, POLICY_ROUND_ROBIN, POLICY_FAILOVER };
 enum { A_RECOVER };
+static const char *const actions[] = {"recover", NULL};
+
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	return model_may_fail(s, self, MODEL_ALL_FAULTS, -1, MODEL_FAIL_TRANSIENT) ? MODEL_BIT(A_RECOVER) : 0;
+}
 
 static uint8_t *offline(const struct fl_sys *s, const uint8_t *v, int d)
 {
@@ -242,4 +248,6 @@ const struct fl_kind dns_kind = {
 	.recover = recover,
 	.describe = describe,
 	.step_name = step_name,
+	.actions = actions,
+	.possible = possible,
 };

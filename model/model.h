@@ -46,6 +46,8 @@ struct model_db {
 	int (*copy_has)(const struct fl_sys *s, const uint8_t *v, int db, int copy, int rec);
 	void (*copy_name)(const struct fl_sys *s, int db, int copy, struct fl_buf *b);
 	int lost_response; /* fault index of a lost write response */
+	/* Coverage: the faults (bit f) that can make a caller's call fail (not merely block). */
+	unsigned (*failing)(const struct fl_sys *s, int db);
 };
 
 struct model_role {
@@ -90,6 +92,19 @@ int model_wire(struct fl_sys *s, int self, const struct fl_node *cfg, const char
 	       const struct fl_kind *k, int required, int *first, struct fl_err *e);
 int model_wire_role(struct fl_sys *s, int self, const struct fl_node *cfg, const char *key,
 		    int role, int required, int *first, struct fl_err *e);
+/* Coverage (fl_kind.possible): 1 if instance i can suffer a fault in `faults` (bit f = fault
+ * f) for `region` (any region when region < 0), as `how` asks:
+ *   MODEL_FAIL_ANY        a budget entry, or a script phase that fails i;
+ *   MODEL_FAIL_TRANSIENT  a transient budget entry (only those recover by a step of i's own);
+ *   MODEL_FAIL_RECOVERS   a failure that ends: a transient budget entry, or a script phase
+ *                         that fails i followed by one that recovers it.
+ * A fault during a call (a lost response) is over once the call is, so it always counts as
+ * transient. */
+enum { MODEL_FAIL_ANY, MODEL_FAIL_TRANSIENT, MODEL_FAIL_RECOVERS };
+int model_may_fail(const struct fl_sys *s, int i, unsigned faults, int region, int how);
+#define MODEL_ALL_FAULTS (~0u)
+#define MODEL_BIT(a) ((uint64_t)1 << (a))
+
 /* Names of the components of kind k (k NULL: every user-written component), each once,
  * NULL-terminated into out[max]: candidates for a "did you mean" hint. */
 void model_component_names(const struct fl_sys *s, const struct fl_kind *k, const char **out, int max);
@@ -158,8 +173,27 @@ int api_probe(const struct fl_sys *s, const uint8_t *v, int a);
 int api_blocker(const struct fl_sys *s, const uint8_t *v, int a);
 
 
+/* cond.c: a metric condition, `<component>[<region>].<metric> <op> <number>` or
+ * `... <op> batch N`, as the script's await: and the reachable spec's when: write it. */
+struct model_cond {
+	int inst, ninst; /* instances measured; a per-region metric is summed over them */
+	int metric, op;
+	long value;      /* records, when written as batch N */
+};
+/* Parses n (a scalar) into c; `what` names the key in messages ("await"). */
+int model_cond_parse(struct fl_sys *s, const struct fl_node *n, const char *what,
+		     struct model_cond *c, struct fl_err *e);
+long model_cond_measure(const struct fl_sys *s, const uint8_t *v, const struct model_cond *c);
+int model_cond_holds(const struct fl_sys *s, const uint8_t *v, const struct model_cond *c);
+/* Parses "name" or "name[r]" into its instances; *region gets r-1, or -1 when absent. */
+int model_parse_target(struct fl_sys *s, const struct fl_node *n, const char *text, int *inst,
+		       int *ninst, int *region, struct fl_err *e);
+
 /* script.c */
 /* Phase the script waits at, or -1 when it has finished; describes it into b. */
 int script_waiting(const struct fl_sys *s, const uint8_t *v, int sc, struct fl_buf *b);
+/* 1 if a phase of the script fails instance i with a fault in `faults` (bit f = fault f) and,
+ * when `recovered`, a later phase recovers it. */
+int script_fails(const struct fl_sys *s, int i, unsigned faults, int recovered);
 
 #endif

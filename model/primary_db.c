@@ -239,7 +239,14 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	}
 }
 
+static unsigned failing(const struct fl_sys *s, int d)
+{
+	(void)s, (void)d;
+	return 1u << F_OUTAGE | 1u << F_LOST;
+}
+
 static const struct model_db db = {
+	.failing = failing,
 	.probe = probe,
 	.write = put,
 	.readable = readable,
@@ -252,12 +259,25 @@ static const struct model_db db = {
 
 static const struct model_role role = {.db = &db, .switch_over = switch_over};
 
+static const char *const actions[] = {"replicate", "recover", "resume", NULL};
+
+/* Replication needs a second copy; each way back a transient fault of its kind. */
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	uint64_t m = ncopies(s, self) > 1 ? MODEL_BIT(A_REPLICATE) : 0;
+	if (model_may_fail(s, self, 1u << F_OUTAGE, -1, MODEL_FAIL_TRANSIENT))
+		m |= MODEL_BIT(A_RECOVER);
+	if (model_may_fail(s, self, 1u << F_PAUSE, -1, MODEL_FAIL_TRANSIENT))
+		m |= MODEL_BIT(A_RESUME);
+	return m;
+}
+
 /* What mongo and aurora share: everything but their names and keys. */
 #define PDB_KIND_COMMON                                                                           \
 	.faults = faults, .fault_during_call = 1u << F_LOST, .metrics = metrics,                  \
 	.conf_size = sizeof(struct pdb_conf), .role = &role, .configure = configure,              \
 	.steps = steps, .apply = apply, .inject = inject, .recover = recover, .metric = metric,   \
-	.describe = describe, .step_name = step_name
+	.describe = describe, .step_name = step_name, .actions = actions, .possible = possible
 
 const struct fl_kind mongo_kind = {
 	.name = "mongo",

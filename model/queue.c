@@ -36,6 +36,12 @@ static const char *const faults[] = {"outage", "lost-response", "lose-data", NUL
 static const char *const metrics[] = {"sent", "depth", NULL};
 enum { F_OUTAGE, F_LOST, F_LOSE };
 enum { A_RECOVER };
+static const char *const actions[] = {"recover", NULL};
+
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	return model_may_fail(s, self, 1u << F_OUTAGE, -1, MODEL_FAIL_TRANSIENT) ? MODEL_BIT(A_RECOVER) : 0;
+}
 
 static struct queue_hdr *hdr(const struct fl_sys *s, const uint8_t *v, int q)
 {
@@ -215,7 +221,7 @@ static const struct model_role role = {.stream = 1, .send = send, .probe = probe
 	.per_region = 1, .faults = faults, .fault_during_call = 1u << F_LOST, .metrics = metrics, \
 	.conf_size = sizeof(struct queue_conf), .role = &role, .configure = configure,            \
 	.steps = steps, .apply = apply, .inject = inject, .recover = recover, .metric = metric,   \
-	.describe = describe, .step_name = step_name
+	.describe = describe, .step_name = step_name, .actions = actions, .possible = possible
 
 const struct fl_kind queue_kind = {
 	.name = "queue",

@@ -27,16 +27,13 @@
 #define MAX_PHASES 64
 
 enum { P_PUBLISH, P_AWAIT, P_FAIL, P_RECOVER, P_SETTLE, P_SWITCH };
-enum { OP_GE, OP_LE, OP_EQ, OP_GT, OP_LT };
 static const char *const phase_names[] = {"publish", "await", "fail", "recover", "settle", "switch",
 					  NULL};
-static const char *const op_names[] = {">=", "<=", "==", ">", "<", NULL};
 
 struct phase {
 	int type;
-	int inst, ninst; /* instances the phase acts on or measures */
-	int metric, op;
-	long value;
+	int inst, ninst; /* instances the phase acts on */
+	struct model_cond cond; /* await */
 	int fault, farg;
 	int batch;
 	char text[128];  /* the phase as people read it */
@@ -55,83 +52,12 @@ static uint8_t *pc(const struct fl_sys *s, const uint8_t *v, int i)
 	return (uint8_t *)(uintptr_t)(v + s->inst[i].off);
 }
 
-/* Parses "name" or "name[r]" into instances; region_out gets r-1, or -1 when absent. */
-static int parse_target(struct fl_sys *s, const struct fl_node *n, const char *text, int *inst,
-			int *ninst, int *region_out, struct fl_err *e)
-{
-	char name[96];
-	const char *br = strchr(text, '[');
-	size_t len = br ? (size_t)(br - text) : strlen(text);
-	if (len == 0 || len >= sizeof name)
-		return fl_doc_errf(e, n, "'%s' does not name a component", text);
-	memcpy(name, text, len);
-	name[len] = '\0';
-	int first = fl_sys_find_comp(s, name);
-	if (first < 0 || s->inst[first].kind->internal) {
-		const char *cands[256];
-		model_component_names(s, NULL, cands, 256);
-		const char *hint = fl_suggest(name, cands);
-		return hint ? fl_doc_errf(e, n, "'%s' is not a component (did you mean '%s'?)", name, hint)
-			    : fl_doc_errf(e, n, "'%s' is not a component", name);
-	}
-	int per_region = s->inst[first].region >= 0;
-	*region_out = -1;
-	if (br) {
-		char *end;
-		long r = strtol(br + 1, &end, 10);
-		if (end == br + 1 || *end != ']' || end[1])
-			return fl_doc_errf(e, n, "write a region as %s[1]", name);
-		if (r < 1 || r > s->nregions)
-			return fl_doc_errf(e, n, "region %ld does not exist (regions are 1..%d)", r, s->nregions);
-		*region_out = (int)r - 1;
-	}
-	*inst = first;
-	*ninst = per_region ? s->nregions : 1;
-	if (per_region && *region_out >= 0) {
-		*inst = first + *region_out;
-		*ninst = 1;
-	}
-	return FL_OK;
-}
-
 static int parse_await(struct fl_sys *s, const struct fl_node *n, struct phase *p, struct fl_err *e)
 {
-	char target[128], op[4];
-	long value;
-	int used = 0, batch = 0;
-	if (n->type != FL_NODE_SCALAR)
-		return fl_doc_errf(e, n, "await needs a condition like 'destination.received >= batch 2'");
-	if (sscanf(n->str, "%127s %3s batch %ld %n", target, op, &value, &used) == 3 && !n->str[used])
-		batch = 1;
-	else if (sscanf(n->str, "%127s %3s %ld %n", target, op, &value, &used) != 3 || n->str[used])
-		return fl_doc_errf(e, n, "await needs a condition like 'destination.received >= batch 2' "
-					 "or '... >= 4'");
-	if (batch && (value < 1 || value > s->nbatches))
-		return fl_doc_errf(e, n, "there is no batch %ld (records has %d)", value, s->nbatches);
-	char *dot = strrchr(target, '.');
-	if (!dot)
-		return fl_doc_errf(e, n, "'%s' should be <component>.<metric>, e.g. destination.received",
-				   target);
-	*dot = '\0';
-	int region, rc = parse_target(s, n, target, &p->inst, &p->ninst, &region, e);
-	if (rc)
-		return rc;
-	const struct fl_kind *k = s->inst[p->inst].kind;
-	for (p->metric = 0; k->metrics && k->metrics[p->metric]; p->metric++)
-		if (strcmp(k->metrics[p->metric], dot + 1) == 0)
-			break;
-	if (!k->metrics || !k->metrics[p->metric]) {
-		const char *hint = k->metrics ? fl_suggest(dot + 1, k->metrics) : NULL;
-		return fl_doc_errf(e, n, "a %s has no metric '%s'%s%s%s", k->name, dot + 1,
-				   hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
-	}
-	for (p->op = 0; op_names[p->op] && strcmp(op_names[p->op], op); p->op++)
-		;
-	if (!op_names[p->op])
-		return fl_doc_errf(e, n, "'%s' is not a comparison; use >=, <=, ==, > or <", op);
-	p->value = batch ? s->batch_end[value] : value;
-	snprintf(p->text, sizeof p->text, "await %s", n->str);
-	return FL_OK;
+	int rc = model_cond_parse(s, n, "await", &p->cond, e);
+	if (!rc)
+		snprintf(p->text, sizeof p->text, "await %s", n->str);
+	return rc;
 }
 
 /* `fail:`/`recover:` as "name[r]" or {component, region, fault}. */
@@ -152,7 +78,7 @@ static int parse_fault(struct fl_sys *s, const struct fl_node *n, struct phase *
 	if (comp->type != FL_NODE_SCALAR)
 		return fl_doc_errf(e, comp, "name one component, e.g. inbound-queue[1]");
 	int region;
-	if ((rc = parse_target(s, comp, comp->str, &p->inst, &p->ninst, &region, e)))
+	if ((rc = model_parse_target(s, comp, comp->str, &p->inst, &p->ninst, &region, e)))
 		return rc;
 	long r = region + 1; /* 0 = no region given */
 	if (reg && (rc = fl_doc_int(reg, 1, s->nregions, &r, e)))
@@ -199,7 +125,7 @@ static int parse_switch(struct fl_sys *s, const struct fl_node *n, struct phase 
 	int region;
 	if (n->type != FL_NODE_SCALAR)
 		return fl_doc_errf(e, n, "switch names one component, e.g. switch: in-dns");
-	int rc = parse_target(s, n, n->str, &p->inst, &p->ninst, &region, e);
+	int rc = model_parse_target(s, n, n->str, &p->inst, &p->ninst, &region, e);
 	if (rc)
 		return rc;
 	if (!model_can_switch(s, p->inst))
@@ -279,35 +205,16 @@ static int configure(struct fl_sys *s, int self, const struct fl_node *cfg, stru
 	return rc;
 }
 
-static long measure(const struct fl_sys *s, const uint8_t *v, const struct phase *p)
-{
-	long sum = 0;
-	for (int i = 0; i < p->ninst; i++)
-		sum += s->inst[p->inst + i].kind->metric(s, v, p->inst + i, p->metric);
-	return sum;
-}
-
-static int holds(const struct fl_sys *s, const uint8_t *v, const struct phase *p)
-{
-	long m = measure(s, v, p);
-	switch (p->op) {
-	case OP_GE: return m >= p->value;
-	case OP_LE: return m <= p->value;
-	case OP_EQ: return m == p->value;
-	case OP_GT: return m > p->value;
-	default: return m < p->value;
-	}
-}
-
 static int steps(const struct fl_sys *s, const uint8_t *v, int self, struct fl_step *out, int max)
 {
 	const struct script_conf *c = conf(s, self);
 	int at = *pc(s, v, self);
 	if (at >= c->nphase || max < 1)
 		return at >= c->nphase ? 0 : FL_EINTERNAL;
-	if (c->ph[at].type == P_AWAIT && !holds(s, v, &c->ph[at]))
+	if (c->ph[at].type == P_AWAIT && !model_cond_holds(s, v, &c->ph[at].cond))
 		return 0;
-	out[0] = (struct fl_step){.inst = (uint16_t)self, .action = (uint8_t)c->ph[at].type,
+	/* The action is the phase: coverage counts phases, not phase types. */
+	out[0] = (struct fl_step){.inst = (uint16_t)self, .action = (uint8_t)at,
 				  .arg = (uint8_t)at,
 				  .cls = c->ph[at].type == P_SETTLE ? FL_TIMEOUT : FL_NORMAL};
 	return 1;
@@ -341,7 +248,7 @@ int script_waiting(const struct fl_sys *s, const uint8_t *v, int sc, struct fl_b
 		return -1;
 	fl_buf_printf(b, "phase %d (%s", at + 1, c->ph[at].text);
 	if (c->ph[at].type == P_AWAIT)
-		fl_buf_printf(b, "; it is %ld", measure(s, v, &c->ph[at]));
+		fl_buf_printf(b, "; it is %ld", model_cond_measure(s, v, &c->ph[at].cond));
 	fl_buf_puts(b, ")");
 	return at;
 }
@@ -363,6 +270,42 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	fl_buf_printf(b, "phase %d: %s", st->arg + 1, conf(s, st->inst)->ph[st->arg].text);
 }
 
+/* 1 if phase k recovers instance i. */
+static int recovers(const struct phase *p, int i)
+{
+	return p->type == P_RECOVER && i >= p->inst && i < p->inst + p->ninst;
+}
+
+int script_fails(const struct fl_sys *s, int i, unsigned faults, int recovered)
+{
+	for (int sc = 0; sc < s->ninst; sc++) {
+		const struct script_conf *c = s->inst[sc].kind == &script_kind ? conf(s, sc) : NULL;
+		for (int k = 0; c && k < c->nphase; k++) {
+			const struct phase *p = &c->ph[k];
+			if (p->type != P_FAIL || !(faults >> p->fault & 1u) || i != p->inst)
+				continue;
+			int back = !recovered;
+			for (int j = k + 1; j < c->nphase && !back; j++)
+				back = recovers(&c->ph[j], i);
+			if (back)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Every phase can run (coverage warns about a phase the script never reaches). */
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	int n = conf(s, self)->nphase;
+	return n >= 64 ? ~(uint64_t)0 : MODEL_BIT(n) - 1;
+}
+
+static void action_name(const struct fl_sys *s, int self, int a, struct fl_buf *b)
+{
+	fl_buf_printf(b, "phase %d (%s)", a + 1, conf(s, self)->ph[a].text);
+}
+
 const struct fl_kind script_kind = {
 	.name = "script",
 	.summary = "the scenario's script of phases (created from `script:`)",
@@ -373,4 +316,6 @@ const struct fl_kind script_kind = {
 	.apply = apply,
 	.describe = describe,
 	.step_name = step_name,
+	.possible = possible,
+	.action_name = action_name,
 };

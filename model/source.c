@@ -197,6 +197,14 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 		fl_buf_printf(b, ": rejected, %s is out", s->inst[api_blocker(s, v, q)].name);
 }
 
+static const char *const actions[] = {"publish", "replay", NULL};
+
+/* Replay only with `replay: unconfirmed`. */
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	return MODEL_BIT(A_PUBLISH) | (conf(s, self)->replay ? MODEL_BIT(A_REPLAY) : 0);
+}
+
 const struct fl_kind source_kind = {
 	.name = "source",
 	.summary = "record source: publishes each batch, in id order, through a DNS name",
@@ -209,4 +217,6 @@ const struct fl_kind source_kind = {
 	.metric = metric,
 	.describe = describe,
 	.step_name = step_name,
+	.actions = actions,
+	.possible = possible,
 };

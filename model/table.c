@@ -227,7 +227,14 @@ static void step_name(const struct fl_sys *s, const uint8_t *v, const struct fl_
 	}
 }
 
+/* An outage (when writes do not wait it out), a replica outage, a lost response. */
+static unsigned failing(const struct fl_sys *s, int t)
+{
+	return (conf(s, t)->block ? 0 : 1u << F_OUTAGE) | 1u << F_REPLICA | 1u << F_LOST;
+}
+
 static const struct model_db db = {
+	.failing = failing,
 	.probe = probe,
 	.write = put,
 	.readable = has,
@@ -239,6 +246,21 @@ static const struct model_db db = {
 };
 
 static const struct model_role role = {.db = &db};
+
+static const char *const actions[] = {"replicate", "recover", "resume", "recover-replica", NULL};
+
+/* Replication needs a second region; each way back a transient fault of its kind. */
+static uint64_t possible(const struct fl_sys *s, int self)
+{
+	uint64_t m = s->nregions > 1 ? MODEL_BIT(A_REPLICATE) : 0;
+	if (model_may_fail(s, self, 1u << F_OUTAGE, -1, MODEL_FAIL_TRANSIENT))
+		m |= MODEL_BIT(A_RECOVER);
+	if (model_may_fail(s, self, 1u << F_PAUSE, -1, MODEL_FAIL_TRANSIENT))
+		m |= MODEL_BIT(A_RESUME);
+	if (model_may_fail(s, self, 1u << F_REPLICA, -1, MODEL_FAIL_TRANSIENT))
+		m |= MODEL_BIT(A_RECOVER_REPLICA);
+	return m;
+}
 
 const struct fl_kind table_kind = {
 	.name = "table",
@@ -260,4 +282,6 @@ const struct fl_kind table_kind = {
 	.metric = metric,
 	.describe = describe,
 	.step_name = step_name,
+	.actions = actions,
+	.possible = possible,
 };

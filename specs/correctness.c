@@ -29,4 +29,6 @@ const struct fl_spec_kind spec_correctness_kind = {
 	.name = "correctness",
 	.summary = "a container removes a record from its input only after it stored it in its database",
 	.on_events = on_events,
+	.watches = 1u << EV_REMOVE,
+	.watch_what = "a container remove a record from its input",
 };

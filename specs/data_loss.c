@@ -87,4 +87,6 @@ const struct fl_spec_kind spec_data_loss_kind = {
 	.summary = "every write acknowledged to its caller is still held by some copy of its database",
 	.configure = configure,
 	.on_events = on_events,
+	.watches = 1u << EV_LOSS,
+	.watch_what = "a fault destroy data",
 };

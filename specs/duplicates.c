@@ -56,4 +56,6 @@ const struct fl_spec_kind spec_no_duplicates_kind = {
 	.conf_size = sizeof(struct dup_conf),
 	.configure = configure,
 	.on_events = on_events,
+	.watches = 1u << EV_DELIVER | 1u << EV_ENQUEUE | 1u << EV_DB_WRITE,
+	.watch_what = "a record delivered, enqueued or written",
 };

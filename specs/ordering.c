@@ -49,4 +49,6 @@ const struct fl_spec_kind spec_ordering_kind = {
 	.summary = "the destination receives records in publication order",
 	.configure = configure,
 	.on_events = on_events,
+	.watches = 1u << EV_DELIVER,
+	.watch_what = "a delivery",
 };

@@ -11,7 +11,8 @@
 #include "../checker/sys.h"
 
 extern const struct fl_spec_kind spec_correctness_kind, spec_delivery_kind,
-	spec_no_duplicates_kind, spec_ordering_kind, spec_data_loss_kind, spec_progress_kind;
+	spec_no_duplicates_kind, spec_ordering_kind, spec_data_loss_kind, spec_progress_kind,
+	spec_reachable_kind;
 
 /* Spec table, NULL-terminated, in the order verdicts are printed. */
 extern const struct fl_spec_kind *const fl_spec_kinds[];

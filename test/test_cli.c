@@ -862,3 +862,89 @@ Test(cli, minimize_says_what_it_removed)
 		   "a BFS trace is already shortest");
 	run_free(&r);
 }
+
+/* --- coverage warnings and reachable specs ------------------------------------------------ */
+
+#define GAPS "scenarios/test/coverage-gaps.yaml"
+
+Test(cli, coverage_warnings_and_strict)
+{
+	struct run r = run("check " GAPS " --no-progress --quiet");
+	assert_code(&r, 0);
+	assert_has(r.out, "Coverage: 6 warnings", "stdout");
+	assert_has(r.out, "  script: phase 3 (settle) was never enabled\n", "stdout");
+	assert_has(r.out, "  spare[1]: fault lose-data never happened", "stdout");
+	run_free(&r);
+	r = run("check " GAPS " --no-progress --quiet --strict");
+	assert_code(&r, 3);
+	run_free(&r);
+	/* A clean run prints no Coverage block, and --strict leaves it at 0. */
+	r = run("check scenarios/test/one-queue.yaml --no-progress --strict");
+	assert_code(&r, 0);
+	cr_expect_null(strstr(r.out, "Coverage"), "%s", r.out);
+	run_free(&r);
+	/* A violation still exits 1 under --strict. */
+	r = run("check " GAPS " --no-progress --quiet --strict --set 'specs=[delivery]' --set 'expect={}'");
+	assert_code(&r, 1);
+	run_free(&r);
+}
+
+Test(cli, coverage_json)
+{
+	struct run r = run("check " GAPS " --no-progress --json -");
+	assert_code(&r, 0);
+	assert_has(r.out, "\"coverage\":{\"scope\":\"complete\",\"never_enabled\":[{\"component\":"
+			  "\"source\",\"action\":\"replay\"}", "JSON");
+	assert_has(r.out, "\"faults_never_injected\":[{\"component\":\"spare[1]\",\"fault\":"
+			  "\"lost-response\"}", "JSON");
+	assert_has(r.out, "\"vacuous_specs\":[{\"spec\":\"data-loss\",\"why\":\"never saw a fault "
+			  "destroy data: it holds vacuously\"}]", "JSON");
+	run_free(&r);
+	r = run("check scenarios/test/one-queue.yaml --no-progress --json -");
+	assert_has(r.out, "\"never_enabled\":[],\"faults_never_injected\":[],\"vacuous_specs\":[]",
+		   "JSON");
+	run_free(&r);
+}
+
+Test(cli, reachable_verdicts_and_exit_codes)
+{
+	struct run r = run("check scenarios/test/one-queue.yaml --no-progress --set 'expect={reachable: "
+			   "reached}' --set 'specs=[{reachable: {when: destination.received >= 1}}]'");
+	assert_code(&r, 0);
+	assert_has(r.out, "reachable reached: destination.received >= 1 holds after this step", "stdout");
+	assert_has(r.out, "  reachable      reached      expected reached", "stdout");
+	run_free(&r);
+	r = run("check scenarios/test/one-queue.yaml --no-progress --set 'expect={reachable: reached}' "
+		"--set 'specs=[{reachable: {when: destination.received >= 2}}]' --json -");
+	assert_code(&r, 1);
+	assert_has(r.out, "\"verdict\":\"unreachable\",\"expected\":\"reached\",\"matches\":false",
+		   "JSON");
+	run_free(&r);
+	r = run("check scenarios/test/one-queue.yaml --no-progress --set 'expect={}' "
+		"--set 'specs=[{reachable: {when: destination.received >= 2}}]'");
+	assert_code(&r, 1);
+	assert_has(r.out, "UNREACHABLE", "stdout");
+	run_free(&r);
+}
+
+Test(cli, reachable_bad_expectation)
+{
+	char path[64];
+	fl_test_write_temp("name: t\nregions: 1\nrecords: {batches: 1}\ncomponents:\n"
+			   "  source: {kind: source, dns: dns}\n  dns: {kind: dns, targets: queue}\n"
+			   "  queue: {kind: queue}\n  destination: {kind: destination, dns: dns}\n"
+			   "script: [{publish: 1}]\n"
+			   "specs: [{reachable: {when: destination.received >= 1}}]\n"
+			   "expect: {reachable: violated}\n",
+			   path);
+	char args[128];
+	snprintf(args, sizeof args, "check %s --no-progress", path);
+	struct run r = run(args);
+	unlink(path);
+	assert_code(&r, 2);
+	char want[160];
+	snprintf(want, sizeof want, "%s:11:21: 'reachable' cannot be 'violated'", path);
+	assert_has(r.err, want, "stderr");
+	assert_has(r.err, "reached, unreachable", "stderr");
+	run_free(&r);
+}
