@@ -9,7 +9,9 @@
  */
 #include "../model/model.h"
 #include "../specs/specs.h"
+#include "compare.h"
 #include "json.h"
+#include "run.h"
 #include "scenario.h"
 #include "search.h"
 #include "trace.h"
@@ -26,16 +28,10 @@
 #define FL_VERSION "0.1.0"
 
 struct cli {
-	const char *file;
-	const char *sets[256];
-	int nsets;
-	const char *specs[FL_MAX_SPECS];
-	int nspecs;
+	struct fl_run_opts o; /* file, --set, --spec, search options, --quiet (run.h) */
 	const char *variants[FL_MAX_VARIANTS]; /* --variant: check only these */
 	int nvariants;
-	struct fl_search_opts so;
 	const char *json, *trace_json;
-	int quiet;
 };
 
 static void usage(FILE *f)
@@ -79,114 +75,33 @@ __attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
 	return FL_EXIT_USAGE;
 }
 
-/* Parses "123", "10k", "2M", "1G" (powers of 1000, or of 1024 when bytes). */
-static int parse_count(const char *s, int bytes, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || !isfinite(v))
-		return -1;
-	double unit = bytes ? 1024.0 : 1000.0;
-	switch (*end) {
-	case 'k': case 'K': v *= unit, end++; break;
-	case 'm': case 'M': v *= unit * unit, end++; break;
-	case 'g': case 'G': v *= unit * unit * unit, end++; break;
-	default: break;
-	}
-	if (bytes && (*end == 'B' || *end == 'b'))
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v <= 0 || !isfinite(v))
-		return -1;
-	if (*end == 'm' && !end[1])
-		v *= 60, end++;
-	else if (*end == 'h' && !end[1])
-		v *= 3600, end++;
-	else if (*end == 's' && !end[1])
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-enum { O_SET = 1000, O_SPEC, O_VARIANT, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM,
-       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_HELP };
+enum { O_VARIANT = FL_RUN_O_LAST, O_JSON, O_TJSON, O_HELP };
 
 static int set_option(struct cli *c, int opt, const char *arg)
 {
-	double v;
+	struct fl_err e = {0};
 	switch (opt) {
-	case O_SET:
-		if (c->nsets >= 256)
-			return bad_usage("too many --set options (%s)", arg);
-		c->sets[c->nsets++] = arg;
-		return 0;
-	case O_SPEC:
-		if (c->nspecs >= FL_MAX_SPECS)
-			return bad_usage("too many --spec options (%s)", arg);
-		c->specs[c->nspecs++] = arg;
-		return 0;
 	case O_VARIANT:
 		if (c->nvariants >= FL_MAX_VARIANTS)
 			return bad_usage("too many --variant options (%s)", arg);
 		c->variants[c->nvariants++] = arg;
 		return 0;
-	case O_SEARCH:
-		if (!strcmp(arg, "bfs")) c->so.mode = FL_BFS;
-		else if (!strcmp(arg, "dfs")) c->so.mode = FL_DFS;
-		else if (!strcmp(arg, "random")) c->so.mode = FL_RANDOM;
-		else return bad_usage("--search %s: choose bfs, dfs or random", arg);
-		return 0;
-	case O_SEED:
-	case O_WALKS:
-	case O_DEPTH:
-	case O_MAXS:
-		if (parse_count(arg, 0, &v) || v != floor(v) || v > 1e15 || (opt != O_SEED && v < 1))
-			return bad_usage("'%s' is not a positive whole number", arg);
-		if (opt == O_SEED) c->so.seed = (uint64_t)v;
-		else if (opt == O_WALKS) c->so.walks = (long)v;
-		else if (opt == O_DEPTH) c->so.depth = (long)v;
-		else c->so.max_states = (size_t)v;
-		return 0;
-	case O_MAXM:
-		if (parse_count(arg, 1, &v) || v < 1)
-			return bad_usage("--max-memory %s: give a size such as 512M or 2G", arg);
-		c->so.max_memory = (size_t)v;
-		return 0;
-	case O_TIME:
-		if (parse_seconds(arg, &v))
-			return bad_usage("--time-limit %s: give seconds, or 90s, 5m, 1h", arg);
-		c->so.time_limit = v;
-		return 0;
 	case O_JSON: c->json = arg; return 0;
 	case O_TJSON: c->trace_json = arg; return 0;
-	case O_QUIET: c->quiet = 1; return 0;
-	case O_NOPROG: c->so.progress = 0; return 0;
-	default: return bad_usage("unknown option");
+	default:
+		switch (fl_run_option(&c->o, opt, arg, &e)) {
+		case FL_OK: return 0;
+		case 1: return bad_usage("unknown option");
+		default: return bad_usage("%s", e.msg);
+		}
 	}
 }
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"set", 1, 0, O_SET}, {"spec", 1, 0, O_SPEC}, {"variant", 1, 0, O_VARIANT},
-		{"search", 1, 0, O_SEARCH},
-		{"seed", 1, 0, O_SEED}, {"walks", 1, 0, O_WALKS}, {"depth", 1, 0, O_DEPTH},
-		{"max-states", 1, 0, O_MAXS}, {"max-memory", 1, 0, O_MAXM},
-		{"time-limit", 1, 0, O_TIME}, {"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON},
-		{"quiet", 0, 0, O_QUIET}, {"no-progress", 0, 0, O_NOPROG}, {"help", 0, 0, O_HELP},
+		FL_RUN_LONG_OPTIONS, {"variant", 1, 0, O_VARIANT},
+		{"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON}, {"help", 0, 0, O_HELP},
 		{0, 0, 0, 0}};
 	int opt;
 	opterr = 0;
@@ -204,32 +119,21 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		return bad_usage(optind >= argc ? "check needs one scenario FILE%s"
 						: "check takes one scenario FILE; also got '%s'",
 				 optind >= argc ? "" : argv[optind + 1]);
-	c->file = argv[optind];
+	c->o.file = argv[optind];
 	return 0;
 }
 
+/* Short names for the verdict helpers of run.h, used all through this file. */
 static const char *verdict(const struct fl_sys *s, const struct fl_result *r, int i)
 {
-	if (!s->spec[i].checked)
-		return "not-checked";
-	if (r->violated >> i & 1u)
-		return "violated";
-	return r->complete ? "holds" : "unknown";
+	return fl_run_verdict(s, r, i);
 }
 
-static const char *expected(const struct fl_sys *s, int i)
-{
-	return s->spec[i].expect == FL_EXPECT_HOLDS ? "holds"
-	       : s->spec[i].expect == FL_EXPECT_VIOLATED ? "violated" : NULL;
-}
+static const char *expected(const struct fl_sys *s, int i) { return fl_run_expected(s, i); }
 
-/* 1 matches, 0 differs, -1 nothing to compare. */
 static int matches(const struct fl_sys *s, const struct fl_result *r, int i)
 {
-	const char *x = expected(s, i), *v = verdict(s, r, i);
-	if (!x || !strcmp(v, "not-checked") || !strcmp(v, "unknown"))
-		return -1;
-	return strcmp(x, v) == 0;
+	return fl_run_matches(s, r, i);
 }
 
 static void print_header(const struct cli *c, const struct fl_sys *s)
@@ -238,13 +142,13 @@ static void print_header(const struct cli *c, const struct fl_sys *s)
 	for (int i = 0; i < s->ninst; i++)
 		comps += !s->inst[i].kind->internal;
 	static const char *const modes[] = {"bfs", "dfs", "random walks"};
-	printf("faultline %s: %s\n", FL_VERSION, c->file);
+	printf("faultline %s: %s\n", FL_VERSION, c->o.file);
 	printf("  scenario: %s\n", s->name);
 	printf("  system:   %d region%s, %d record%s in %d batch%s, %d component instances, "
 	       "fault budget %d\n",
 	       s->nregions, s->nregions == 1 ? "" : "s", s->nrecords, s->nrecords == 1 ? "" : "s",
 	       s->nbatches, s->nbatches == 1 ? "" : "es", comps, s->budget_max);
-	printf("  search:   %s, state vector %zu bytes\n\n", modes[c->so.mode], s->width);
+	printf("  search:   %s, state vector %zu bytes\n\n", modes[c->o.so.mode], s->width);
 }
 
 static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
@@ -287,23 +191,6 @@ static void print_figures(const struct fl_result *r)
 		printf("Search: incomplete: %s\n", r->stop_reason);
 }
 
-/* Builds and replays the trace of every violation; returns FL_OK or an internal error. */
-static int build_traces(const struct fl_sys *s, const struct fl_store *st, const struct fl_result *r,
-			struct fl_trace *tr, struct fl_err *e)
-{
-	for (int i = 0; i < s->nspec; i++) {
-		tr[i] = (struct fl_trace){0};
-		if (!(r->violated >> i & 1u))
-			continue;
-		if (fl_trace_build(s, st, &r->viol[i], i, &tr[i]) != FL_OK)
-			return fl_fail(e, FL_ENOMEM, "out of memory building a trace");
-		int rc = fl_trace_replay(s, &tr[i], e);
-		if (rc != FL_OK)
-			return rc;
-	}
-	return FL_OK;
-}
-
 static void json_traces(struct fl_json *j, const struct fl_sys *s, const struct fl_result *r,
 			const struct fl_trace *tr)
 {
@@ -329,26 +216,7 @@ static void json_figures(struct fl_json *j, const struct fl_result *r)
 	fl_json_obj_end(j);
 }
 
-/* One checked system: a file without variants, or one variant of it. */
-struct run {
-	const struct fl_scn_variant *v; /* NULL for a file without variants */
-	struct fl_sys s;
-	struct fl_result r;
-	struct fl_trace tr[FL_MAX_SPECS];
-	int code;          /* the exit code of this run alone */
-	int failed;        /* an internal error: no verdicts (e says why) */
-	struct fl_err e;
-};
-
-static void run_fini(struct run *x)
-{
-	for (int i = 0; i < FL_MAX_SPECS; i++)
-		fl_trace_fini(&x->tr[i]);
-	fl_result_fini(&x->r);
-	fl_sys_free(&x->s);
-}
-
-static void json_result(struct fl_json *j, const struct cli *c, const struct run *x)
+static void json_result(struct fl_json *j, const struct cli *c, const struct fl_run *x)
 {
 	static const char *const modes[] = {"bfs", "dfs", "random"};
 	const struct fl_sys *s = &x->s;
@@ -361,11 +229,11 @@ static void json_result(struct fl_json *j, const struct cli *c, const struct run
 		return;
 	}
 	fl_json_key(j, "faultline"), fl_json_str(j, FL_VERSION);
-	fl_json_key(j, "file"), fl_json_str(j, c->file);
+	fl_json_key(j, "file"), fl_json_str(j, c->o.file);
 	fl_json_key(j, "scenario"), fl_json_str(j, s->name);
 	if (x->v)
 		fl_json_key(j, "variant"), fl_json_str(j, x->v->name);
-	fl_json_key(j, "search"), fl_json_str(j, modes[c->so.mode]);
+	fl_json_key(j, "search"), fl_json_str(j, modes[c->o.so.mode]);
 	fl_json_key(j, "state_vector_bytes"), fl_json_int(j, (long long)s->width);
 	fl_json_key(j, "stop_reason"), r->complete ? fl_json_null(j) : fl_json_str(j, r->stop_reason);
 	fl_json_key(j, "specs");
@@ -388,7 +256,7 @@ static void json_result(struct fl_json *j, const struct cli *c, const struct run
 	fl_json_obj_end(j);
 }
 
-static void json_trace_result(struct fl_json *j, const struct run *x)
+static void json_trace_result(struct fl_json *j, const struct fl_run *x)
 {
 	fl_json_obj(j);
 	if (x->v)
@@ -414,7 +282,7 @@ static FILE *open_out(const char *path)
 }
 
 /* Writes one JSON file: a run's object, or {"variants": [one per run]} when variants. */
-static int write_json_file(const char *path, const struct cli *c, const struct run *x, int n,
+static int write_json_file(const char *path, const struct cli *c, const struct fl_run *x, int n,
 			   int variants, int traces_only)
 {
 	FILE *f = open_out(path);
@@ -436,7 +304,7 @@ static int write_json_file(const char *path, const struct cli *c, const struct r
 	return f == stdout ? fflush(f) == 0 : fclose(f) == 0;
 }
 
-static int write_json_files(const struct cli *c, const struct run *x, int n, int variants)
+static int write_json_files(const struct cli *c, const struct fl_run *x, int n, int variants)
 {
 	int ok = 1;
 	if (c->json)
@@ -457,72 +325,51 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 		if (!(r->violated >> i & 1u))
 			continue;
 		printf("%s violated: %s\n", s->spec[i].kind->name, r->viol[i].why);
-		if (!c->quiet && c->so.mode != FL_BFS)
+		if (!c->o.quiet && c->o.so.mode != FL_BFS)
 			printf("  (found by %s: a shorter counterexample may exist; --search bfs finds the "
-			       "shortest)\n", c->so.mode == FL_DFS ? "DFS" : "a random walk");
-		if (!c->quiet) {
+			       "shortest)\n", c->o.so.mode == FL_DFS ? "DFS" : "a random walk");
+		if (!c->o.quiet) {
 			fl_trace_print(stdout, s, &tr[i]);
 			printf("\n");
 		}
 	}
-	if (c->quiet && r->violated)
+	if (c->o.quiet && r->violated)
 		printf("\n");
 	print_verdicts(s, r);
 	print_figures(r);
 }
 
-static int exit_code(const struct fl_result *r)
-{
-	if (r->violated)
-		return FL_EXIT_VIOLATED;
-	return r->complete ? FL_EXIT_HOLDS : FL_EXIT_INCOMPLETE;
-}
-
-/* The worse of two exit codes: internal error, then usage, violated, incomplete, holds. */
-static int worse(int a, int b)
-{
-	static const int rank[] = {[FL_EXIT_HOLDS] = 0, [FL_EXIT_INCOMPLETE] = 1,
-				   [FL_EXIT_VIOLATED] = 2, [FL_EXIT_USAGE] = 3, [FL_EXIT_INTERNAL] = 4};
-	return rank[a] >= rank[b] ? a : b;
-}
-
 /* Loads the file (or variant x->v) into x->s; prints why and returns the exit code if not. */
-static int load(const struct cli *c, struct run *x, const char *variant)
+static int load(const struct cli *c, struct fl_run *x, const char *variant)
 {
 	struct fl_err e = {0};
-	struct fl_scn_opts so = {c->sets, c->nsets, c->specs, c->nspecs, variant};
-	if (fl_scn_load(c->file, &so, fl_kinds, fl_spec_kinds, &x->s, &e) == FL_OK)
+	struct fl_scn_opts so = {c->o.sets, c->o.nsets, c->o.specs, c->o.nspecs, variant};
+	int rc = fl_run_load(x, c->o.file, &so, &e);
+	if (rc == FL_OK)
 		return 0;
 	fprintf(stderr, "%s\n", e.msg);
-	return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+	return fl_run_load_exit(rc);
 }
 
 /* Searches x->s, builds and replays every trace, prints the report; sets x->code. */
-static void search(const struct cli *c, struct run *x)
+static void search(const struct cli *c, struct fl_run *x)
 {
 	if (text_output(c))
 		print_header(c, &x->s);
 	fflush(stdout);
-	struct fl_store st;
-	int rc = fl_search_run(&x->s, &c->so, &st, &x->r, &x->e);
-	if (rc == FL_OK)
-		rc = build_traces(&x->s, &st, &x->r, x->tr, &x->e);
-	fl_store_fini(&st);
-	if (rc != FL_OK) {
+	fl_run_search(x, &c->o.so, 1);
+	if (x->failed) {
 		fflush(stdout);
 		fprintf(stderr, "faultline: internal error: %s\n", x->e.msg);
-		x->failed = 1;
-		x->code = FL_EXIT_INTERNAL;
 		return;
 	}
 	report(c, &x->s, &x->r, x->tr);
-	x->code = exit_code(&x->r);
 }
 
 /* A file without variants (or --variant on one, which the loader refuses). */
 static int run_single(const struct cli *c)
 {
-	struct run x = {0};
+	struct fl_run x = {0};
 	int code = load(c, &x, c->nvariants ? c->variants[0] : NULL);
 	if (code)
 		return code;
@@ -530,7 +377,7 @@ static int run_single(const struct cli *c)
 	code = x.code;
 	if (!x.failed && !write_json_files(c, &x, 1, 0))
 		code = FL_EXIT_USAGE;
-	run_fini(&x);
+	fl_run_fini(&x);
 	return code;
 }
 
@@ -541,7 +388,7 @@ static void print_variant_heading(const struct fl_scn_variant *v)
 }
 
 /* The spec names of every run, in order of first appearance; returns how many. */
-static int spec_columns(const struct run *x, int n, const char **names)
+static int spec_columns(const struct fl_run *x, int n, const char **names)
 {
 	int k = 0;
 	for (int i = 0; i < n; i++) {
@@ -558,7 +405,7 @@ static int spec_columns(const struct run *x, int n, const char **names)
 }
 
 /* The summary cell of spec `name` in run x, "*" appended when it differs from the expectation. */
-static void summary_cell(const struct run *x, const char *name, char *out, size_t size)
+static void summary_cell(const struct fl_run *x, const char *name, char *out, size_t size)
 {
 	snprintf(out, size, "-");
 	for (int i = 0; !x->failed && i < x->s.nspec; i++) {
@@ -570,7 +417,7 @@ static void summary_cell(const struct run *x, const char *name, char *out, size_
 	}
 }
 
-static void print_summary(const struct run *x, int n)
+static void print_summary(const struct fl_run *x, int n)
 {
 	const char *specs[FL_MAX_SPECS];
 	int nspec = spec_columns(x, n, specs), wname = (int)strlen("variant"), wspec[FL_MAX_SPECS];
@@ -644,13 +491,13 @@ static int run_variants(const struct cli *c, const struct fl_scn_variant *v, int
 		for (int k = 0; k < nv && !known; k++)
 			known = !strcmp(v[k].name, c->variants[i]);
 		if (!known) { /* the loader says why, with a hint */
-			struct run x = {0};
+			struct fl_run x = {0};
 			int code = load(c, &x, c->variants[i]);
 			fl_sys_free(&x.s);
 			return code ? code : bad_usage("--variant %s: no such variant", c->variants[i]);
 		}
 	}
-	struct run *x = fl_alloc((size_t)nv * sizeof *x);
+	struct fl_run *x = fl_alloc((size_t)nv * sizeof *x);
 	if (!x)
 		return fprintf(stderr, "faultline: out of memory\n"), FL_EXIT_INTERNAL;
 	int n = 0, code = 0;
@@ -671,12 +518,12 @@ static int run_variants(const struct cli *c, const struct fl_scn_variant *v, int
 		if (text_output(c))
 			print_summary(x, n);
 		for (int i = 0; i < n; i++)
-			code = worse(code, x[i].code);
+			code = fl_run_worse(code, x[i].code);
 		if (!write_json_files(c, x, n, 1))
-			code = worse(code, FL_EXIT_USAGE);
+			code = fl_run_worse(code, FL_EXIT_USAGE);
 	}
 	for (int i = 0; i < n; i++)
-		run_fini(&x[i]);
+		fl_run_fini(&x[i]);
 	fl_free(x);
 	return code;
 }
@@ -686,7 +533,7 @@ static int run_check(const struct cli *c)
 	struct fl_scn_variant *v;
 	int nv;
 	struct fl_err e = {0};
-	if (fl_scn_variants(c->file, &v, &nv, &e) != FL_OK) {
+	if (fl_scn_variants(c->o.file, &v, &nv, &e) != FL_OK) {
 		fprintf(stderr, "%s\n", e.msg);
 		return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
 	}
@@ -726,8 +573,8 @@ static int run_kinds(void)
 
 int main(int argc, char **argv)
 {
-	struct cli c = {.so = {.mode = FL_BFS, .seed = 1, .walks = 1000, .depth = 1000,
-			       .progress = isatty(2)}};
+	struct cli c = {0};
+	fl_run_opts_init(&c.o);
 	if (argc < 2)
 		return usage(stderr), FL_EXIT_USAGE;
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
@@ -736,6 +583,8 @@ int main(int argc, char **argv)
 		return printf("faultline %s\n", FL_VERSION), 0;
 	if (!strcmp(argv[1], "kinds"))
 		return run_kinds();
+	if (!strcmp(argv[1], "compare"))
+		return fl_cmp_main(argc, argv);
 	if (strcmp(argv[1], "check"))
 		return bad_usage("unknown command '%s' (try: faultline check FILE)", argv[1]);
 	int rc = parse_args(&c, argc, argv);
