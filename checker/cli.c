@@ -37,6 +37,12 @@ struct cli {
 static void usage(FILE *f)
 {
 	fputs("usage: faultline check FILE [options]\n"
+	      "       faultline compare FILE [--vary KEY=V1,V2[,...]]... [options]\n"
+	      "                                one table over designs: the rows are the cross product\n"
+	      "                                of the --vary values (or the file's variants); each\n"
+	      "                                spec's verdict, shortest counterexample and smallest\n"
+	      "                                fault budget that breaks it; --json, --markdown FILE\n"
+	      "                                (faultline compare --help lists its options)\n"
 	      "       faultline kinds          list component kinds, their options and faults, and specs\n"
 	      "       faultline --version\n"
 	      "\n"
