@@ -9,9 +9,11 @@
  */
 #include "../model/model.h"
 #include "../specs/specs.h"
+#include "compare.h"
 #include "coverage.h"
 #include "json.h"
 #include "replay.h"
+#include "run.h"
 #include "scenario.h"
 #include "search.h"
 #include "trace.h"
@@ -28,24 +30,24 @@
 #define FL_VERSION "0.1.0"
 
 struct cli {
-	const char *file;
-	const char *sets[256];
-	int nsets;
-	const char *specs[FL_MAX_SPECS];
-	int nspecs;
+	struct fl_run_opts o; /* file, --set, --spec, search options, --quiet (run.h) */
 	const char *variants[FL_MAX_VARIANTS]; /* --variant: check only these */
 	int nvariants;
-	struct fl_search_opts so;
 	const char *json, *trace_json;
-	int quiet;
 	int minimize;   /* --minimize: delta-debug every counterexample */
-	int strict;  /* --strict: coverage warnings make a clean run exit 3 */
+	int strict;     /* --strict: coverage warnings make a clean run exit 3 */
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: faultline check FILE [options]\n"
 	      "       faultline replay FILE TRACE.json [--quiet]   re-execute saved counterexamples\n"
+	      "       faultline compare FILE [--vary KEY=V1,V2[,...]]... [options]\n"
+	      "                                one table over designs: the rows are the cross product\n"
+	      "                                of the --vary values (or the file's variants); each\n"
+	      "                                spec's verdict, shortest counterexample and smallest\n"
+	      "                                fault budget that breaks it; --json, --markdown FILE\n"
+	      "                                (faultline compare --help lists its options)\n"
 	      "       faultline kinds          list component kinds, their options and faults, and specs\n"
 	      "       faultline --version\n"
 	      "\n"
@@ -93,118 +95,36 @@ __attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
 	return FL_EXIT_USAGE;
 }
 
-/* Parses "123", "10k", "2M", "1G" (powers of 1000, or of 1024 when bytes). */
-static int parse_count(const char *s, int bytes, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || !isfinite(v))
-		return -1;
-	double unit = bytes ? 1024.0 : 1000.0;
-	switch (*end) {
-	case 'k': case 'K': v *= unit, end++; break;
-	case 'm': case 'M': v *= unit * unit, end++; break;
-	case 'g': case 'G': v *= unit * unit * unit, end++; break;
-	default: break;
-	}
-	if (bytes && (*end == 'B' || *end == 'b'))
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v <= 0 || !isfinite(v))
-		return -1;
-	if (*end == 'm' && !end[1])
-		v *= 60, end++;
-	else if (*end == 'h' && !end[1])
-		v *= 3600, end++;
-	else if (*end == 's' && !end[1])
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-enum { O_SET = 1000, O_SPEC, O_VARIANT, O_SEARCH, O_SEED, O_WALKS, O_DEPTH, O_MAXS, O_MAXM,
-       O_TIME, O_JSON, O_TJSON, O_QUIET, O_NOPROG, O_MINIMIZE, O_HELP, O_STRICT };
+enum { O_VARIANT = FL_RUN_O_LAST, O_JSON, O_TJSON, O_MINIMIZE, O_STRICT, O_HELP };
 
 static int set_option(struct cli *c, int opt, const char *arg)
 {
-	double v;
+	struct fl_err e = {0};
 	switch (opt) {
-	case O_SET:
-		if (c->nsets >= 256)
-			return bad_usage("too many --set options (%s)", arg);
-		c->sets[c->nsets++] = arg;
-		return 0;
-	case O_SPEC:
-		if (c->nspecs >= FL_MAX_SPECS)
-			return bad_usage("too many --spec options (%s)", arg);
-		c->specs[c->nspecs++] = arg;
-		return 0;
 	case O_VARIANT:
 		if (c->nvariants >= FL_MAX_VARIANTS)
 			return bad_usage("too many --variant options (%s)", arg);
 		c->variants[c->nvariants++] = arg;
 		return 0;
-	case O_SEARCH:
-		if (!strcmp(arg, "bfs")) c->so.mode = FL_BFS;
-		else if (!strcmp(arg, "dfs")) c->so.mode = FL_DFS;
-		else if (!strcmp(arg, "random")) c->so.mode = FL_RANDOM;
-		else return bad_usage("--search %s: choose bfs, dfs or random", arg);
-		return 0;
-	case O_SEED:
-	case O_WALKS:
-	case O_DEPTH:
-	case O_MAXS:
-		if (parse_count(arg, 0, &v) || v != floor(v) || v > 1e15 || (opt != O_SEED && v < 1))
-			return bad_usage("'%s' is not a positive whole number", arg);
-		if (opt == O_SEED) c->so.seed = (uint64_t)v;
-		else if (opt == O_WALKS) c->so.walks = (long)v;
-		else if (opt == O_DEPTH) c->so.depth = (long)v;
-		else c->so.max_states = (size_t)v;
-		return 0;
-	case O_MAXM:
-		if (parse_count(arg, 1, &v) || v < 1)
-			return bad_usage("--max-memory %s: give a size such as 512M or 2G", arg);
-		c->so.max_memory = (size_t)v;
-		return 0;
-	case O_TIME:
-		if (parse_seconds(arg, &v))
-			return bad_usage("--time-limit %s: give seconds, or 90s, 5m, 1h", arg);
-		c->so.time_limit = v;
-		return 0;
 	case O_JSON: c->json = arg; return 0;
 	case O_TJSON: c->trace_json = arg; return 0;
-	case O_QUIET: c->quiet = 1; return 0;
 	case O_MINIMIZE: c->minimize = 1; return 0;
-	case O_NOPROG: c->so.progress = 0; return 0;
 	case O_STRICT: c->strict = 1; return 0;
-	default: return bad_usage("unknown option");
+	default:
+		switch (fl_run_option(&c->o, opt, arg, &e)) {
+		case FL_OK: return 0;
+		case 1: return bad_usage("unknown option");
+		default: return bad_usage("%s", e.msg);
+		}
 	}
 }
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"set", 1, 0, O_SET}, {"spec", 1, 0, O_SPEC}, {"variant", 1, 0, O_VARIANT},
-		{"search", 1, 0, O_SEARCH},
-		{"seed", 1, 0, O_SEED}, {"walks", 1, 0, O_WALKS}, {"depth", 1, 0, O_DEPTH},
-		{"max-states", 1, 0, O_MAXS}, {"max-memory", 1, 0, O_MAXM},
-		{"time-limit", 1, 0, O_TIME}, {"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON},
-		{"quiet", 0, 0, O_QUIET}, {"no-progress", 0, 0, O_NOPROG},
-		{"minimize", 0, 0, O_MINIMIZE}, {"help", 0, 0, O_HELP},
-		{"strict", 0, 0, O_STRICT}, {0, 0, 0, 0}};
+		FL_RUN_LONG_OPTIONS, {"variant", 1, 0, O_VARIANT},
+		{"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON}, {"minimize", 0, 0, O_MINIMIZE},
+		{"strict", 0, 0, O_STRICT}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int opt;
 	opterr = 0;
 	optind = 2;
@@ -221,45 +141,21 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		return bad_usage(optind >= argc ? "check needs one scenario FILE%s"
 						: "check takes one scenario FILE; also got '%s'",
 				 optind >= argc ? "" : argv[optind + 1]);
-	c->file = argv[optind];
+	c->o.file = argv[optind];
 	return 0;
 }
 
-/* A reachable spec's monitor firing is good news: its verdicts are reached / unreachable. */
-static int is_reachable(const struct fl_sys *s, int i) { return s->spec[i].kind->reachable; }
-
+/* Short names for the verdict helpers of run.h, used all through this file. */
 static const char *verdict(const struct fl_sys *s, const struct fl_result *r, int i)
 {
-	int found = r->violated >> i & 1u;
-	if (!s->spec[i].checked)
-		return "not-checked";
-	if (is_reachable(s, i))
-		return found ? "reached" : r->complete ? "unreachable" : "unknown";
-	if (found)
-		return "violated";
-	return r->complete ? "holds" : "unknown";
+	return fl_run_verdict(s, r, i);
 }
 
-/* The verdict as the verdict table shows it: failures in capitals. */
-static const char *shown(const char *v)
-{
-	return !strcmp(v, "violated") ? "VIOLATED" : !strcmp(v, "unreachable") ? "UNREACHABLE" : v;
-}
+static const char *expected(const struct fl_sys *s, int i) { return fl_run_expected(s, i); }
 
-static const char *expected(const struct fl_sys *s, int i)
-{
-	int x = s->spec[i].expect, r = is_reachable(s, i);
-	return x == FL_EXPECT_HOLDS ? (r ? "unreachable" : "holds")
-	       : x == FL_EXPECT_VIOLATED ? (r ? "reached" : "violated") : NULL;
-}
-
-/* 1 matches, 0 differs, -1 nothing to compare. */
 static int matches(const struct fl_sys *s, const struct fl_result *r, int i)
 {
-	const char *x = expected(s, i), *v = verdict(s, r, i);
-	if (!x || !strcmp(v, "not-checked") || !strcmp(v, "unknown"))
-		return -1;
-	return strcmp(x, v) == 0;
+	return fl_run_matches(s, r, i);
 }
 
 static void print_header(const struct cli *c, const struct fl_sys *s)
@@ -268,13 +164,13 @@ static void print_header(const struct cli *c, const struct fl_sys *s)
 	for (int i = 0; i < s->ninst; i++)
 		comps += !s->inst[i].kind->internal;
 	static const char *const modes[] = {"bfs", "dfs", "random walks"};
-	printf("faultline %s: %s\n", FL_VERSION, c->file);
+	printf("faultline %s: %s\n", FL_VERSION, c->o.file);
 	printf("  scenario: %s\n", s->name);
 	printf("  system:   %d region%s, %d record%s in %d batch%s, %d component instances, "
 	       "fault budget %d\n",
 	       s->nregions, s->nregions == 1 ? "" : "s", s->nrecords, s->nrecords == 1 ? "" : "s",
 	       s->nbatches, s->nbatches == 1 ? "" : "es", comps, s->budget_max);
-	printf("  search:   %s, state vector %zu bytes\n\n", modes[c->so.mode], s->width);
+	printf("  search:   %s, state vector %zu bytes\n\n", modes[c->o.so.mode], s->width);
 }
 
 static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
@@ -287,7 +183,7 @@ static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
 		compared += m >= 0;
 		differ += m == 0;
 		unknown += x && !strcmp(v, "unknown");
-		printf("  %-14s %-12s", s->spec[i].kind->name, shown(v));
+		printf("  %-14s %-12s", s->spec[i].kind->name, fl_run_shown(v));
 		if (x)
 			printf(" expected %-9s%s", x, m == 0 ? "  <-- differs" : "");
 		printf("\n");
@@ -317,24 +213,10 @@ static void print_figures(const struct fl_result *r)
 		printf("Search: incomplete: %s\n", r->stop_reason);
 }
 
-/* Builds and replays the trace of every violation, minimised when asked; returns FL_OK or an
- * internal error. */
-static int build_traces(const struct fl_sys *s, const struct fl_store *st, const struct fl_result *r,
-			int minimize, struct fl_trace *tr, struct fl_err *e)
+/* The scenario options of a run of variant (NULL: the file as written). */
+static struct fl_scn_opts scn_opts(const struct cli *c, const char *variant)
 {
-	for (int i = 0; i < s->nspec; i++) {
-		tr[i] = (struct fl_trace){0};
-		if (!(r->violated >> i & 1u))
-			continue;
-		if (fl_trace_build(s, st, &r->viol[i], i, &tr[i]) != FL_OK)
-			return fl_fail(e, FL_ENOMEM, "out of memory building a trace");
-		int rc = fl_trace_replay(s, &tr[i], e);
-		if (rc == FL_OK && minimize)
-			rc = fl_trace_minimize(s, &tr[i], e);
-		if (rc != FL_OK)
-			return rc;
-	}
-	return FL_OK;
+	return (struct fl_scn_opts){c->o.sets, c->o.nsets, c->o.specs, c->o.nspecs, variant};
 }
 
 static void json_traces(struct fl_json *j, const struct fl_scn_opts *o, const struct fl_sys *s,
@@ -345,27 +227,6 @@ static void json_traces(struct fl_json *j, const struct fl_scn_opts *o, const st
 		if (r->violated >> i & 1u)
 			fl_trace_json(j, s, o, &tr[i]);
 	fl_json_arr_end(j);
-}
-
-static void json_figures(struct fl_json *j, const struct fl_result *r)
-{
-	fl_json_obj(j);
-	fl_json_key(j, "states"), fl_json_int(j, (long long)r->states);
-	fl_json_key(j, "transitions"), fl_json_int(j, (long long)r->transitions);
-	fl_json_key(j, "depth"), fl_json_int(j, r->depth);
-	fl_json_key(j, "seconds"), fl_json_num(j, r->seconds);
-	fl_json_key(j, "states_per_sec"), fl_json_num(j, r->seconds > 0 ? (double)r->states / r->seconds : 0);
-	fl_json_key(j, "bytes_per_state"),
-		fl_json_num(j, r->states ? (double)r->store_bytes / (double)r->states : 0);
-	fl_json_key(j, "peak_rss_bytes"), fl_json_int(j, r->peak_rss);
-	fl_json_key(j, "complete"), fl_json_bool(j, r->complete);
-	fl_json_obj_end(j);
-}
-
-/* The scenario options of a run of variant (NULL: the file as written). */
-static struct fl_scn_opts scn_opts(const struct cli *c, const char *variant)
-{
-	return (struct fl_scn_opts){c->sets, c->nsets, c->specs, c->nspecs, variant};
 }
 
 /* --- coverage warnings (checker/coverage.h) ---------------------------------------------- */
@@ -420,26 +281,22 @@ static void json_coverage(struct fl_json *j, const struct fl_sys *s, const struc
 	fl_json_obj_end(j);
 }
 
-/* One checked system: a file without variants, or one variant of it. */
-struct run {
-	const struct fl_scn_variant *v; /* NULL for a file without variants */
-	struct fl_sys s;
-	struct fl_result r;
-	struct fl_trace tr[FL_MAX_SPECS];
-	int code;          /* the exit code of this run alone */
-	int failed;        /* an internal error: no verdicts (e says why) */
-	struct fl_err e;
-};
-
-static void run_fini(struct run *x)
+static void json_figures(struct fl_json *j, const struct fl_result *r)
 {
-	for (int i = 0; i < FL_MAX_SPECS; i++)
-		fl_trace_fini(&x->tr[i]);
-	fl_result_fini(&x->r);
-	fl_sys_free(&x->s);
+	fl_json_obj(j);
+	fl_json_key(j, "states"), fl_json_int(j, (long long)r->states);
+	fl_json_key(j, "transitions"), fl_json_int(j, (long long)r->transitions);
+	fl_json_key(j, "depth"), fl_json_int(j, r->depth);
+	fl_json_key(j, "seconds"), fl_json_num(j, r->seconds);
+	fl_json_key(j, "states_per_sec"), fl_json_num(j, r->seconds > 0 ? (double)r->states / r->seconds : 0);
+	fl_json_key(j, "bytes_per_state"),
+		fl_json_num(j, r->states ? (double)r->store_bytes / (double)r->states : 0);
+	fl_json_key(j, "peak_rss_bytes"), fl_json_int(j, r->peak_rss);
+	fl_json_key(j, "complete"), fl_json_bool(j, r->complete);
+	fl_json_obj_end(j);
 }
 
-static void json_result(struct fl_json *j, const struct cli *c, const struct run *x)
+static void json_result(struct fl_json *j, const struct cli *c, const struct fl_run *x)
 {
 	static const char *const modes[] = {"bfs", "dfs", "random"};
 	const struct fl_sys *s = &x->s;
@@ -452,11 +309,11 @@ static void json_result(struct fl_json *j, const struct cli *c, const struct run
 		return;
 	}
 	fl_json_key(j, "faultline"), fl_json_str(j, FL_VERSION);
-	fl_json_key(j, "file"), fl_json_str(j, c->file);
+	fl_json_key(j, "file"), fl_json_str(j, c->o.file);
 	fl_json_key(j, "scenario"), fl_json_str(j, s->name);
 	if (x->v)
 		fl_json_key(j, "variant"), fl_json_str(j, x->v->name);
-	fl_json_key(j, "search"), fl_json_str(j, modes[c->so.mode]);
+	fl_json_key(j, "search"), fl_json_str(j, modes[c->o.so.mode]);
 	fl_json_key(j, "state_vector_bytes"), fl_json_int(j, (long long)s->width);
 	fl_json_key(j, "stop_reason"), r->complete ? fl_json_null(j) : fl_json_str(j, r->stop_reason);
 	fl_json_key(j, "specs");
@@ -476,13 +333,13 @@ static void json_result(struct fl_json *j, const struct cli *c, const struct run
 	json_figures(j, r);
 	fl_json_key(j, "coverage");
 	json_coverage(j, s, r);
-	fl_json_key(j, "traces");
 	struct fl_scn_opts so = scn_opts(c, x->v ? x->v->name : NULL);
+	fl_json_key(j, "traces");
 	json_traces(j, &so, s, r, x->tr);
 	fl_json_obj_end(j);
 }
 
-static void json_trace_result(struct fl_json *j, const struct cli *c, const struct run *x)
+static void json_trace_result(struct fl_json *j, const struct cli *c, const struct fl_run *x)
 {
 	struct fl_scn_opts so = scn_opts(c, x->v ? x->v->name : NULL);
 	fl_json_obj(j);
@@ -509,7 +366,7 @@ static FILE *open_out(const char *path)
 }
 
 /* Writes one JSON file: a run's object, or {"variants": [one per run]} when variants. */
-static int write_json_file(const char *path, const struct cli *c, const struct run *x, int n,
+static int write_json_file(const char *path, const struct cli *c, const struct fl_run *x, int n,
 			   int variants, int traces_only)
 {
 	FILE *f = open_out(path);
@@ -531,7 +388,7 @@ static int write_json_file(const char *path, const struct cli *c, const struct r
 	return f == stdout ? fflush(f) == 0 : fclose(f) == 0;
 }
 
-static int write_json_files(const struct cli *c, const struct run *x, int n, int variants)
+static int write_json_files(const struct cli *c, const struct fl_run *x, int n, int variants)
 {
 	int ok = 1;
 	if (c->json)
@@ -551,85 +408,56 @@ static void report(const struct cli *c, const struct fl_sys *s, const struct fl_
 	for (int i = 0; i < s->nspec; i++) {
 		if (!(r->violated >> i & 1u))
 			continue;
-		printf("%s %s: %s\n", s->spec[i].kind->name, is_reachable(s, i) ? "reached" : "violated",
-		       tr[i].why);
-		if (!c->quiet && c->so.mode != FL_BFS)
+		printf("%s %s: %s\n", s->spec[i].kind->name,
+		       s->spec[i].kind->reachable ? "reached" : "violated", tr[i].why);
+		if (!c->o.quiet && c->o.so.mode != FL_BFS)
 			printf("  (found by %s: a shorter counterexample may exist; --search bfs finds the "
-			       "shortest)\n", c->so.mode == FL_DFS ? "DFS" : "a random walk");
-		if (!c->quiet) {
+			       "shortest)\n", c->o.so.mode == FL_DFS ? "DFS" : "a random walk");
+		if (!c->o.quiet) {
 			fl_trace_print(stdout, s, &tr[i]);
 			printf("\n");
 		}
 	}
-	if (c->quiet && r->violated)
+	if (c->o.quiet && r->violated)
 		printf("\n");
 	print_verdicts(s, r);
 	print_figures(r);
 	print_coverage(s, r);
 }
 
-/* Violated specs, and reachable specs a complete search never reached, fail the run; a run
- * where every checked spec has a verdict and none fails holds; --strict turns coverage
- * warnings of a run that holds into exit 3. */
-static int exit_code(const struct cli *c, const struct fl_sys *s, const struct fl_result *r)
-{
-	uint32_t reach = 0;
-	for (int i = 0; i < s->nspec; i++)
-		if (is_reachable(s, i) && s->spec[i].checked)
-			reach |= 1u << i;
-	uint32_t fail = (r->violated & ~reach) | (r->complete ? reach & ~r->violated : 0);
-	if (fail)
-		return FL_EXIT_VIOLATED;
-	if (!r->complete && !r->decided)
-		return FL_EXIT_INCOMPLETE;
-	return c->strict && fl_coverage_warnings(s, r, NULL, NULL) ? FL_EXIT_INCOMPLETE : FL_EXIT_HOLDS;
-}
-
-/* The worse of two exit codes: internal error, then usage, violated, incomplete, holds. */
-static int worse(int a, int b)
-{
-	static const int rank[] = {[FL_EXIT_HOLDS] = 0, [FL_EXIT_INCOMPLETE] = 1,
-				   [FL_EXIT_VIOLATED] = 2, [FL_EXIT_USAGE] = 3, [FL_EXIT_INTERNAL] = 4};
-	return rank[a] >= rank[b] ? a : b;
-}
-
 /* Loads the file (or variant x->v) into x->s; prints why and returns the exit code if not. */
-static int load(const struct cli *c, struct run *x, const char *variant)
+static int load(const struct cli *c, struct fl_run *x, const char *variant)
 {
 	struct fl_err e = {0};
 	struct fl_scn_opts so = scn_opts(c, variant);
-	if (fl_scn_load(c->file, &so, fl_kinds, fl_spec_kinds, &x->s, &e) == FL_OK)
+	int rc = fl_run_load(x, c->o.file, &so, &e);
+	if (rc == FL_OK)
 		return 0;
 	fprintf(stderr, "%s\n", e.msg);
-	return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
+	return fl_run_load_exit(rc);
 }
 
 /* Searches x->s, builds and replays every trace, prints the report; sets x->code. */
-static void search(const struct cli *c, struct run *x)
+static void search(const struct cli *c, struct fl_run *x)
 {
 	if (text_output(c))
 		print_header(c, &x->s);
 	fflush(stdout);
-	struct fl_store st;
-	int rc = fl_search_run(&x->s, &c->so, &st, &x->r, &x->e);
-	if (rc == FL_OK)
-		rc = build_traces(&x->s, &st, &x->r, c->minimize, x->tr, &x->e);
-	fl_store_fini(&st);
-	if (rc != FL_OK) {
+	fl_run_search(x, &c->o.so, c->minimize ? 2 : 1);
+	if (x->failed) {
 		fflush(stdout);
 		fprintf(stderr, "faultline: internal error: %s\n", x->e.msg);
-		x->failed = 1;
-		x->code = FL_EXIT_INTERNAL;
 		return;
 	}
+	if (x->code == FL_EXIT_HOLDS && c->strict && fl_coverage_warnings(&x->s, &x->r, NULL, NULL))
+		x->code = FL_EXIT_INCOMPLETE;
 	report(c, &x->s, &x->r, x->tr);
-	x->code = exit_code(c, &x->s, &x->r);
 }
 
 /* A file without variants (or --variant on one, which the loader refuses). */
 static int run_single(const struct cli *c)
 {
-	struct run x = {0};
+	struct fl_run x = {0};
 	int code = load(c, &x, c->nvariants ? c->variants[0] : NULL);
 	if (code)
 		return code;
@@ -637,7 +465,7 @@ static int run_single(const struct cli *c)
 	code = x.code;
 	if (!x.failed && !write_json_files(c, &x, 1, 0))
 		code = FL_EXIT_USAGE;
-	run_fini(&x);
+	fl_run_fini(&x);
 	return code;
 }
 
@@ -648,7 +476,7 @@ static void print_variant_heading(const struct fl_scn_variant *v)
 }
 
 /* The spec names of every run, in order of first appearance; returns how many. */
-static int spec_columns(const struct run *x, int n, const char **names)
+static int spec_columns(const struct fl_run *x, int n, const char **names)
 {
 	int k = 0;
 	for (int i = 0; i < n; i++) {
@@ -665,19 +493,19 @@ static int spec_columns(const struct run *x, int n, const char **names)
 }
 
 /* The summary cell of spec `name` in run x, "*" appended when it differs from the expectation. */
-static void summary_cell(const struct run *x, const char *name, char *out, size_t size)
+static void summary_cell(const struct fl_run *x, const char *name, char *out, size_t size)
 {
 	snprintf(out, size, "-");
 	for (int i = 0; !x->failed && i < x->s.nspec; i++) {
 		if (strcmp(x->s.spec[i].kind->name, name))
 			continue;
 		const char *v = verdict(&x->s, &x->r, i);
-		snprintf(out, size, "%s%s", shown(v),
+		snprintf(out, size, "%s%s", fl_run_shown(v),
 			 matches(&x->s, &x->r, i) == 0 ? "*" : "");
 	}
 }
 
-static void print_summary(const struct run *x, int n)
+static void print_summary(const struct fl_run *x, int n)
 {
 	const char *specs[FL_MAX_SPECS];
 	int nspec = spec_columns(x, n, specs), wname = (int)strlen("variant"), wspec[FL_MAX_SPECS];
@@ -751,13 +579,13 @@ static int run_variants(const struct cli *c, const struct fl_scn_variant *v, int
 		for (int k = 0; k < nv && !known; k++)
 			known = !strcmp(v[k].name, c->variants[i]);
 		if (!known) { /* the loader says why, with a hint */
-			struct run x = {0};
+			struct fl_run x = {0};
 			int code = load(c, &x, c->variants[i]);
 			fl_sys_free(&x.s);
 			return code ? code : bad_usage("--variant %s: no such variant", c->variants[i]);
 		}
 	}
-	struct run *x = fl_alloc((size_t)nv * sizeof *x);
+	struct fl_run *x = fl_alloc((size_t)nv * sizeof *x);
 	if (!x)
 		return fprintf(stderr, "faultline: out of memory\n"), FL_EXIT_INTERNAL;
 	int n = 0, code = 0;
@@ -778,12 +606,12 @@ static int run_variants(const struct cli *c, const struct fl_scn_variant *v, int
 		if (text_output(c))
 			print_summary(x, n);
 		for (int i = 0; i < n; i++)
-			code = worse(code, x[i].code);
+			code = fl_run_worse(code, x[i].code);
 		if (!write_json_files(c, x, n, 1))
-			code = worse(code, FL_EXIT_USAGE);
+			code = fl_run_worse(code, FL_EXIT_USAGE);
 	}
 	for (int i = 0; i < n; i++)
-		run_fini(&x[i]);
+		fl_run_fini(&x[i]);
 	fl_free(x);
 	return code;
 }
@@ -793,7 +621,7 @@ static int run_check(const struct cli *c)
 	struct fl_scn_variant *v;
 	int nv;
 	struct fl_err e = {0};
-	if (fl_scn_variants(c->file, &v, &nv, &e) != FL_OK) {
+	if (fl_scn_variants(c->o.file, &v, &nv, &e) != FL_OK) {
 		fprintf(stderr, "%s\n", e.msg);
 		return e.code == FL_ENOMEM ? FL_EXIT_INTERNAL : FL_EXIT_USAGE;
 	}
@@ -892,8 +720,8 @@ static int run_kinds(void)
 
 int main(int argc, char **argv)
 {
-	struct cli c = {.so = {.mode = FL_BFS, .seed = 1, .walks = 1000, .depth = 1000,
-			       .progress = isatty(2)}};
+	struct cli c = {0};
+	fl_run_opts_init(&c.o);
 	if (argc < 2)
 		return usage(stderr), FL_EXIT_USAGE;
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
@@ -902,6 +730,8 @@ int main(int argc, char **argv)
 		return printf("faultline %s\n", FL_VERSION), 0;
 	if (!strcmp(argv[1], "kinds"))
 		return run_kinds();
+	if (!strcmp(argv[1], "compare"))
+		return fl_cmp_main(argc, argv);
 	if (!strcmp(argv[1], "replay"))
 		return run_replay(argc, argv);
 	if (strcmp(argv[1], "check"))

@@ -948,3 +948,168 @@ Test(cli, reachable_bad_expectation)
 	assert_has(r.err, "reached, unreachable", "stderr");
 	run_free(&r);
 }
+
+/* --- compare ----------------------------------------------------------------------------- */
+
+#define OUTAGE "scenarios/test/one-queue-outage.yaml"
+#define STEP_ORDER "scenarios/lessons/2-step-order.yaml"
+
+/* Lines of text that start with prefix. */
+static int lines_starting(const char *text, const char *prefix)
+{
+	int n = 0;
+	for (const char *p = text; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		n += !strncmp(p, prefix, strlen(prefix));
+	}
+	return n;
+}
+
+Test(compare, cross_product_gives_a_row_per_combination)
+{
+	struct run r = run("compare " OUTAGE " --vary destination.remove_failure=ignore,retry "
+			   "--vary faults.max=0,1");
+	assert_code(&r, 1); /* ignore with one outage duplicates */
+	assert_has(r.out, "4 rows varying destination.remove_failure, faults.max\n", "stdout");
+	/* the labels are too long for the table: #N there, spelled out above it, first --vary slowest */
+	line_starting(r.out, "  #1                        destination.remove_failure=ignore, faults.max=0\n");
+	line_starting(r.out, "  #4                        destination.remove_failure=retry, faults.max=1\n");
+	line_starting(r.out, "  #2   holds     VIOLATED (7 steps)  holds     -         1              -  ");
+	line_starting(r.out, "  #1   holds     holds*              holds     -         -              -  ");
+	cr_assert_eq(lines_starting(r.out, "  #"), 8, "4 legend lines and 4 table rows:\n%s", r.out);
+	line_starting(r.out, "#2: no-duplicates breaks with 1 fault after 7 steps: record 1 reached the "
+			     "destination a second time.\n");
+	line_starting(r.out, "safe: #1; #3; #4\n");
+	run_free(&r);
+}
+
+Test(compare, vary_values_split_outside_brackets)
+{
+	struct run r = run("compare " STEP_ORDER " --vary 'stage.order=[write,publish,remove],"
+			   "[remove, write, publish]' --spec correctness");
+	assert_code(&r, 1);
+	assert_has(r.out, "2 rows varying stage.order\n", "stdout");
+	/* each row repeats a variant's set: (blanks aside), so it is named after it */
+	line_starting(r.out, "  right-order               stage.order=[write,publish,remove] (its variant's set:)\n");
+	line_starting(r.out, "  remove-before-write       stage.order=[remove, write, publish] (its variant's set:)\n");
+	line_starting(r.out, "  right-order          holds               not-checked  -            -  ");
+	line_starting(r.out, "  remove-before-write  VIOLATED (4 steps)  not-checked  0            -  ");
+	line_starting(r.out, "note: the file's variants are not run;");
+	run_free(&r);
+}
+
+Test(compare, smallest_budget_zero_and_one)
+{
+	/* remove-before-write breaks correctness without a crash, delivery only with one */
+	struct run r = run("compare " STEP_ORDER " --variant remove-before-write --variant right-order");
+	assert_code(&r, 1);
+	line_starting(r.out, "  variant              correctness         delivery             correctness  delivery  ");
+	line_starting(r.out, "  right-order          holds               holds                -            -         ");
+	line_starting(r.out, "  remove-before-write  VIOLATED (4 steps)  VIOLATED (14 steps)  0            1         ");
+	line_starting(r.out, "remove-before-write: correctness breaks without any fault after 4 steps: stage[1] "
+			     "removed record 1 from in-queue[1] before storing it in stage-table (region 1); "
+			     "delivery breaks with 1 fault after 14 steps: ");
+	line_starting(r.out, "safe: right-order\n");
+	cr_assert_null(strstr(r.out, "*"), "the verdicts are the variants' expectations:\n%s", r.out);
+	run_free(&r);
+	/* the one-outage fixture duplicates only with its outage */
+	r = run("compare " OUTAGE " --vary destination.remove_failure=ignore --json -");
+	assert_code(&r, 1);
+	assert_has(r.out, "{\"name\":\"no-duplicates\",\"verdict\":\"violated\",\"expected\":\"violated\","
+			  "\"matches\":true,\"steps\":7,\"smallest_budget\":1,", "JSON");
+	run_free(&r);
+}
+
+Test(compare, json_shape)
+{
+	struct run r = run("compare " OUTAGE " --vary destination.remove_failure=ignore,retry --json -");
+	assert_code(&r, 1);
+	cr_assert(json_valid(r.out), "not JSON:\n%.3000s", r.out);
+	const char *head = "{\"file\":\"" OUTAGE "\",\"variant\":null,\"varied\":[\"destination.remove_failure\"],"
+			   "\"rows\":[{\"label\":\"destination.remove_failure=ignore\",\"variant\":null,"
+			   "\"sets\":[\"destination.remove_failure=ignore\"],\"specs\":[{\"name\":\"delivery\","
+			   "\"verdict\":\"holds\",\"expected\":\"holds\",\"matches\":true,\"steps\":null,"
+			   "\"smallest_budget\":null,";
+	cr_assert_eq(strncmp(r.out, head, strlen(head)), 0, "%.600s", r.out);
+	cr_assert_eq(occurrences(r.out, "\"label\":"), 2);
+	cr_assert_eq(occurrences(r.out, "\"states\":"), 2);
+	assert_has(r.out, "\"states\":15,\"transitions\":19,\"seconds\":", "JSON");
+	assert_has(r.out, "\"complete\":true}]}", "JSON");
+	cr_assert_null(strstr(r.out, "safe:"), "no text with --json -");
+	run_free(&r);
+}
+
+Test(compare, markdown_table)
+{
+	char md[64], args[256];
+	temp_path(md, "md");
+	snprintf(args, sizeof args, "compare " OUTAGE " --vary destination.remove_failure=ignore,retry "
+		 "--vary faults.max=0,1 --markdown '%s'", md);
+	struct run r = run(args);
+	assert_code(&r, 1);
+	assert_has(r.out, "safe: #1; #3; #4\n", "the text goes to stdout still");
+	char *m = fl_test_read_file(md);
+	unlink(md);
+	cr_assert_eq(strncmp(m, "| row | delivery | no-duplicates | ordering | faults to break delivery |", 71), 0,
+		     "%s", m);
+	line_starting(m, "|---|---|---|---|---|---|---|---:|---:|---:|\n");
+	cr_assert_eq(lines_starting(m, "| "), 5, "a header and one row per combination:\n%s", m);
+	line_starting(m, "| destination.remove_failure=ignore, faults.max=1 | holds | VIOLATED (7 steps) | holds | - | 1 | - | 19 | 23 | ");
+	line_starting(m, "- destination.remove_failure=ignore, faults.max=1: no-duplicates breaks with 1 fault");
+	line_starting(m, "- safe: destination.remove_failure=ignore, faults.max=0; ");
+	free(m);
+	run_free(&r);
+}
+
+Test(compare, bad_vary_exits_2_before_any_search)
+{
+	static const char *const cases[][2] = {
+		{"--vary stage.order", "--vary stage.order: expected KEY=V1,V2[,...]"},
+		{"--vary 'stage.order=[write,publish'", "--vary stage.order=[write,publish: ']' is missing"},
+		{"--vary 'stage.order=[write]],x'", "']' does not close an open bracket"},
+		{"--vary 'stage.order=a,,b'", "an empty value"},
+		{"--vary \"stage.order='a,b\"", "a ' quote is not closed"},
+		{"--vary stage.policy=a,b", "unknown key 'policy' in container 'stage'"},
+		{"--vary nosuch.x=1", "'nosuch' is not a section or component"},
+		{"--vary variants=x", "variants cannot be varied"},
+		{"--vary stage.idempotency=none --vary stage.idempotency=skip-write", "stage.idempotency is already varied"},
+		/* the first value is good: the bad second one still stops everything */
+		{"--vary stage.idempotency=none,skpi-write", "cannot be 'skpi-write' (did you mean 'skip-write'?)"},
+		{"--vary stage.idempotency=none --variant right-order --variant remove-before-write",
+		 "at most one --variant"},
+		{"--variant nosuch", "has no variant 'nosuch'"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char args[512];
+		snprintf(args, sizeof args, "compare " STEP_ORDER " %s", cases[i][0]);
+		struct run r = run(args);
+		assert_code(&r, 2);
+		assert_has(r.err, cases[i][1], "stderr");
+		cr_assert_str_eq(r.out, "", "nothing is searched or printed: %s", args);
+		run_free(&r);
+	}
+}
+
+Test(compare, exit_code_is_the_worst_row)
+{
+	struct run r = run("compare " OUTAGE " --vary destination.remove_failure=retry");
+	assert_code(&r, 0);
+	assert_has(r.out, "safe: destination.remove_failure=retry\n", "stdout");
+	run_free(&r);
+	r = run("compare " OUTAGE " --vary destination.remove_failure=retry,ignore");
+	assert_code(&r, 1);
+	run_free(&r);
+	/* nothing violated, one row incomplete: 3 */
+	r = run("compare " OUTAGE " --vary destination.remove_failure=retry --max-states 3");
+	assert_code(&r, 3);
+	assert_has(r.out, "destination.remove_failure=retry: undecided: ", "stdout");
+	assert_has(r.out, "safe: none\n", "stdout");
+	run_free(&r);
+	/* the file alone when it has no variants and no --vary */
+	r = run("compare scenarios/test/one-queue.yaml");
+	assert_code(&r, 0);
+	line_starting(r.out, "  as-written  holds     holds          holds     ");
+	assert_has(r.out, "safe: as-written\n", "stdout");
+	run_free(&r);
+}
