@@ -34,7 +34,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CONFIG ?= pkg-config
 
-.PHONY: all run test check bench install clean help deps test-deps
+.PHONY: all run test check bench install clean help deps test-deps test-browser
 all: build/faultline
 
 # --- dependencies ------------------------------------------------------------------------
@@ -137,6 +137,11 @@ check-one: $(ASAN_DIR)/tests $(ASAN_DIR)/faultline
 	@if grep -qE "ERROR: (Leak|Address)Sanitizer|runtime error:" $(ASAN_DIR)/tests.log; then \
 	  echo "sanitizer reports in $(ASAN_DIR)/tests.log (see above)"; exit 1; fi
 
+# The HTML report in headless Chromium through chromedriver (installs chromium,
+# chromium-driver and curl when missing); screenshots land in build/artefacts/.
+test-browser: build/faultline
+	@bash test/browser/report-test.sh
+
 bench: build/faultline
 	@bash bench/run.sh
 
@@ -152,6 +157,7 @@ help:
 	@echo "make run        build, then check $(SCENARIO) (RUNFLAGS=... adds options)"
 	@echo "make test       the Criterion test suite"
 	@echo "make check      the tests under AddressSanitizer + UBSan with -Werror (gcc, clang)"
+	@echo "make test-browser  the HTML report checked in headless Chromium (build/artefacts/)"
 	@echo "make bench      benchmark figures as JSON lines"
 	@echo "make install    install to \$$PREFIX/bin (PREFIX=$(PREFIX))"
 	@echo "make clean      remove build/"

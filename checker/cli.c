@@ -13,6 +13,7 @@
 #include "coverage.h"
 #include "json.h"
 #include "replay.h"
+#include "report.h"
 #include "run.h"
 #include "scenario.h"
 #include "search.h"
@@ -34,6 +35,7 @@ struct cli {
 	const char *variants[FL_MAX_VARIANTS]; /* --variant: check only these */
 	int nvariants;
 	const char *json, *trace_json;
+	const char *report, *mermaid; /* --report FILE.html, --mermaid FILE (or -) */
 	int minimize;   /* --minimize: delta-debug every counterexample */
 	int strict;     /* --strict: coverage warnings make a clean run exit 3 */
 };
@@ -66,6 +68,10 @@ static void usage(FILE *f)
 	      "  --json FILE          write the whole result as JSON ('-' for stdout)\n"
 	      "  --trace-json FILE    write the counterexamples as JSON\n"
 	      "                       (with variants, both write {\"variants\": [one per variant]})\n"
+	      "  --report FILE.html   write an HTML page: verdicts, figures and a sequence chart\n"
+	      "                       of every counterexample (every variant's, with variants)\n"
+	      "  --mermaid FILE       write every counterexample as a Mermaid sequenceDiagram\n"
+	      "                       ('-' for stdout, then no text report)\n"
 	      "  --minimize           shorten every counterexample by delta debugging (each candidate\n"
 	      "                       re-checked by replay); BFS traces are already shortest\n"
 	      "  --quiet              no counterexample traces (still the verdicts, reasons, figures)\n"
@@ -95,7 +101,8 @@ __attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
 	return FL_EXIT_USAGE;
 }
 
-enum { O_VARIANT = FL_RUN_O_LAST, O_JSON, O_TJSON, O_MINIMIZE, O_STRICT, O_HELP };
+enum { O_VARIANT = FL_RUN_O_LAST, O_JSON, O_TJSON, O_REPORT, O_MERMAID, O_MINIMIZE, O_STRICT,
+       O_HELP };
 
 static int set_option(struct cli *c, int opt, const char *arg)
 {
@@ -108,6 +115,12 @@ static int set_option(struct cli *c, int opt, const char *arg)
 		return 0;
 	case O_JSON: c->json = arg; return 0;
 	case O_TJSON: c->trace_json = arg; return 0;
+	case O_REPORT:
+		if (!strcmp(arg, "-"))
+			return bad_usage("--report needs a file name (only --mermaid writes to stdout)");
+		c->report = arg;
+		return 0;
+	case O_MERMAID: c->mermaid = arg; return 0;
 	case O_MINIMIZE: c->minimize = 1; return 0;
 	case O_STRICT: c->strict = 1; return 0;
 	default:
@@ -124,6 +137,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	static const struct option longs[] = {
 		FL_RUN_LONG_OPTIONS, {"variant", 1, 0, O_VARIANT},
 		{"json", 1, 0, O_JSON}, {"trace-json", 1, 0, O_TJSON}, {"minimize", 0, 0, O_MINIMIZE},
+		{"report", 1, 0, O_REPORT}, {"mermaid", 1, 0, O_MERMAID},
 		{"strict", 0, 0, O_STRICT}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
 	int opt;
 	opterr = 0;
@@ -142,6 +156,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 						: "check takes one scenario FILE; also got '%s'",
 				 optind >= argc ? "" : argv[optind + 1]);
 	c->o.file = argv[optind];
+	if (c->json && c->mermaid && !strcmp(c->json, "-") && !strcmp(c->mermaid, "-"))
+		return bad_usage("--json - and --mermaid - both write to stdout: give one a file");
 	return 0;
 }
 
@@ -398,7 +414,102 @@ static int write_json_files(const struct cli *c, const struct fl_run *x, int n, 
 	return ok;
 }
 
-static int text_output(const struct cli *c) { return !(c->json && !strcmp(c->json, "-")); }
+/* --- --report and --mermaid (checker/report.h) ---------------------------------------- */
+
+static int spec_columns(const struct fl_run *x, int n, const char **names);
+static void summary_cell(const struct fl_run *x, const char *name, char *out, size_t size);
+
+/* The summary table of a report with variants: variant, one column per spec, states.
+ * Cells point into text (n * ncols cells of 32 bytes) or at variant names. */
+static int report_table(const struct fl_run *x, int n, struct fl_report_table *t, const char **head,
+			const char **cells, char (*text)[32])
+{
+	int nspec = spec_columns(x, n, head + 1);
+	head[0] = "variant";
+	head[nspec + 1] = "states";
+	*t = (struct fl_report_table){.ncols = nspec + 2, .nrows = n, .head = head, .cells = cells};
+	for (int i = 0; i < n; i++) {
+		const char **row = cells + i * t->ncols;
+		char (*tx)[32] = text + i * t->ncols;
+		row[0] = x[i].v->name;
+		for (int k = 0; k < nspec; k++)
+			summary_cell(&x[i], head[k + 1], tx[k], sizeof tx[k]), row[k + 1] = tx[k];
+		snprintf(tx[nspec], sizeof tx[nspec], "%zu", x[i].failed ? (size_t)0 : x[i].r.states);
+		row[nspec + 1] = x[i].failed ? "internal error" : tx[nspec];
+	}
+	return nspec;
+}
+
+static int report_pages(FILE *f, const struct cli *c, const struct fl_run *x, int n)
+{
+	struct fl_report_run *runs = fl_alloc((size_t)n * sizeof *runs);
+	char (*titles)[192] = fl_alloc((size_t)n * sizeof *titles);
+	const char *head[FL_MAX_SPECS + 2], **cells = fl_alloc((size_t)n * (FL_MAX_SPECS + 2) * sizeof *cells);
+	char (*text)[32] = fl_alloc((size_t)n * (FL_MAX_SPECS + 2) * sizeof *text);
+	char heading[512];
+	struct fl_report_table t = {0};
+	int rc = runs && titles && cells && text ? FL_OK : FL_ENOMEM;
+	for (int i = 0; i < n && rc == FL_OK; i++) {
+		if (x[i].v)
+			snprintf(titles[i], sizeof titles[i], "variant %s (%s)", x[i].v->name,
+				 *x[i].v->sets ? x[i].v->sets : "no overrides");
+		runs[i] = (struct fl_report_run){x[i].v ? titles[i] : c->o.file, &x[i].s,
+						 x[i].failed ? NULL : &x[i].r, x[i].tr};
+	}
+	if (rc == FL_OK && x[0].v)
+		report_table(x, n, &t, head, cells, text);
+	snprintf(heading, sizeof heading, "faultline report: %s", c->o.file);
+	if (rc == FL_OK)
+		rc = fl_report_html(f, heading, x[0].v ? &t : NULL, runs, n);
+	fl_free(runs);
+	fl_free(titles);
+	fl_free(cells);
+	fl_free(text);
+	return rc;
+}
+
+static int report_charts(FILE *f, const struct cli *c, const struct fl_run *x, int n)
+{
+	int rc = FL_OK, any = 0;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; !x[i].failed && j < x[i].s.nspec && rc == FL_OK; j++) {
+			if (!(x[i].r.violated >> j & 1u))
+				continue;
+			fprintf(f, "%s%%%% %s %s\n", any++ ? "\n" : "", x[i].v ? x[i].v->name : c->o.file,
+				x[i].s.spec[j].kind->name);
+			rc = fl_report_mermaid(f, &x[i].s, &x[i].tr[j]);
+		}
+	return rc;
+}
+
+/* Writes --report and --mermaid; returns 1, or 0 after printing why. */
+static int write_report(const char *path, const struct cli *c, const struct fl_run *x, int n,
+			int (*fn)(FILE *, const struct cli *, const struct fl_run *, int))
+{
+	FILE *f = open_out(path);
+	if (!f)
+		return 0;
+	int rc = fn(f, c, x, n);
+	int ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && rc == FL_OK;
+	if (!ok)
+		fprintf(stderr, "faultline: %s %s\n", rc == FL_ENOMEM ? "out of memory writing" : "cannot write", path);
+	return ok;
+}
+
+static int write_reports(const struct cli *c, const struct fl_run *x, int n)
+{
+	int ok = 1;
+	if (c->report)
+		ok &= write_report(c->report, c, x, n, report_pages);
+	if (c->mermaid)
+		ok &= write_report(c->mermaid, c, x, n, report_charts);
+	return ok;
+}
+
+static int text_output(const struct cli *c)
+{
+	return !(c->json && !strcmp(c->json, "-")) && !(c->mermaid && !strcmp(c->mermaid, "-"));
+}
 
 static void report(const struct cli *c, const struct fl_sys *s, const struct fl_result *r,
 		   const struct fl_trace *tr)
@@ -463,7 +574,7 @@ static int run_single(const struct cli *c)
 		return code;
 	search(c, &x);
 	code = x.code;
-	if (!x.failed && !write_json_files(c, &x, 1, 0))
+	if (!x.failed && !(write_json_files(c, &x, 1, 0) & write_reports(c, &x, 1)))
 		code = FL_EXIT_USAGE;
 	fl_run_fini(&x);
 	return code;
@@ -607,7 +718,7 @@ static int run_variants(const struct cli *c, const struct fl_scn_variant *v, int
 			print_summary(x, n);
 		for (int i = 0; i < n; i++)
 			code = fl_run_worse(code, x[i].code);
-		if (!write_json_files(c, x, n, 1))
+		if (!(write_json_files(c, x, n, 1) & write_reports(c, x, n)))
 			code = fl_run_worse(code, FL_EXIT_USAGE);
 	}
 	for (int i = 0; i < n; i++)

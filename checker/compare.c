@@ -13,6 +13,7 @@
  * overrides are exactly one variant's set: is named after that variant and takes its expect:.
  */
 #include "compare.h"
+#include "report.h"
 
 #include "json.h"
 
@@ -132,6 +133,8 @@ static void usage(FILE *f)
 	      "  --spec NAME          check only this spec (repeatable)\n"
 	      "  --json FILE          write the table as JSON ('-' for stdout)\n"
 	      "  --markdown FILE      write the table and the explanations as markdown ('-': stdout)\n"
+	      "  --report FILE.html   write an HTML page: the table, then every row's verdicts,\n"
+	      "                       figures and the sequence chart of each counterexample\n"
 	      "  --search, --seed, --walks, --depth, --max-states, --max-memory, --time-limit,\n"
 	      "  --no-progress        as for check, applied to every search\n"
 	      "\n"
@@ -139,7 +142,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-enum { O_VARY = FL_RUN_O_LAST, O_VARIANT, O_JSON, O_MARKDOWN, O_HELP };
+enum { O_VARY = FL_RUN_O_LAST, O_VARIANT, O_JSON, O_MARKDOWN, O_REPORT, O_HELP };
 
 static int set_option(struct fl_cmp *c, int opt, const char *arg)
 {
@@ -157,6 +160,11 @@ static int set_option(struct fl_cmp *c, int opt, const char *arg)
 		return 0;
 	case O_JSON: c->json = arg; return 0;
 	case O_MARKDOWN: c->markdown = arg; return 0;
+	case O_REPORT:
+		if (!strcmp(arg, "-"))
+			return bad_usage("--report needs a file name");
+		c->report = arg;
+		return 0;
 	default:
 		switch (fl_run_option(&c->o, opt, arg, &e)) {
 		case FL_OK: return 0;
@@ -171,7 +179,8 @@ static int parse_args(struct fl_cmp *c, int argc, char **argv)
 {
 	static const struct option longs[] = {
 		FL_RUN_LONG_OPTIONS, {"vary", 1, 0, O_VARY}, {"variant", 1, 0, O_VARIANT},
-		{"json", 1, 0, O_JSON}, {"markdown", 1, 0, O_MARKDOWN}, {"help", 0, 0, O_HELP},
+		{"json", 1, 0, O_JSON}, {"markdown", 1, 0, O_MARKDOWN}, {"report", 1, 0, O_REPORT},
+		{"help", 0, 0, O_HELP},
 		{0, 0, 0, 0}};
 	int opt;
 	opterr = 0;
@@ -908,6 +917,28 @@ static int write_out(const char *path, const struct fl_cmp *c, const struct fl_c
 	return f == stdout ? fflush(f) == 0 : fclose(f) == 0;
 }
 
+/* The HTML page (report.h): the table, then one section per row with its charts. */
+static int write_html(const char *path, const struct fl_cmp *c, const struct fl_cmp_table *t)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno)), 0;
+	struct fl_report_run *runs = fl_alloc((size_t)c->nrows * sizeof *runs);
+	struct fl_report_table rt = {t->ncols, t->nrows, t->head, t->cells};
+	char heading[512];
+	snprintf(heading, sizeof heading, "faultline compare: %s", c->o.file);
+	for (int i = 0; runs && i < c->nrows; i++) {
+		const struct fl_run *x = &c->rows[i].run;
+		runs[i] = (struct fl_report_run){c->rows[i].label, &x->s, x->failed ? NULL : &x->r, x->tr};
+	}
+	int rc = runs ? fl_report_html(f, heading, &rt, runs, c->nrows) : FL_ENOMEM;
+	fl_free(runs);
+	int ok = fclose(f) == 0 && rc == FL_OK;
+	if (!ok)
+		fprintf(stderr, "faultline: %s %s\n", rc == FL_ENOMEM ? "out of memory writing" : "cannot write", path);
+	return ok;
+}
+
 /* --- the command ------------------------------------------------------------------------- */
 
 static int report(struct fl_cmp *c)
@@ -925,7 +956,8 @@ static int report(struct fl_cmp *c)
 		if (c->rows[i].run.failed)
 			fprintf(stderr, "faultline: internal error in %s: %s\n", c->rows[i].label,
 				c->rows[i].run.e.msg);
-	if ((c->json && !write_out(c->json, c, &t, 0)) || (c->markdown && !write_out(c->markdown, c, &t, 1)))
+	if ((c->json && !write_out(c->json, c, &t, 0)) || (c->markdown && !write_out(c->markdown, c, &t, 1)) ||
+	    (c->report && !write_html(c->report, c, &t)))
 		code = fl_run_worse(code, FL_EXIT_USAGE);
 	return code;
 }

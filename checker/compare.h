@@ -52,7 +52,7 @@ struct fl_cmp {
 	const char *vary_args[FL_CMP_MAX_VARY]; /* --vary, as given */
 	int nvary;
 	struct fl_cmp_vary vary[FL_CMP_MAX_VARY];
-	const char *json, *markdown;
+	const char *json, *markdown, *report; /* --json, --markdown, --report FILE.html */
 	struct fl_scn_variant *fv; /* the file's variants (fl_scn_variants) */
 	int nfv;
 	struct fl_cmp_row *rows;   /* owned, nrows of them */

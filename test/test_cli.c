@@ -1113,3 +1113,22 @@ Test(compare, exit_code_is_the_worst_row)
 	assert_has(r.out, "safe: as-written\n", "stdout");
 	run_free(&r);
 }
+
+/* compare --report: one page with the comparison table and every row's charts. */
+Test(compare, report_page_has_the_table_and_the_charts)
+{
+	char page[64], args[256];
+	temp_path(page, "page");
+	snprintf(args, sizeof args, "compare " STEP_ORDER " --no-progress --report '%s'", page);
+	struct run r = run(args);
+	assert_code(&r, 1);
+	run_free(&r);
+	char *html = fl_test_read_file(page);
+	unlink(page);
+	assert_has(html, "<table class=\"summary\">", "report");
+	assert_has(html, "remove-before-publish", "report");
+	assert_has(html, "id=\"violating-correctness\"", "report");
+	assert_has(html, "id=\"violating-delivery-2\"", "the second delivery chart");
+	cr_expect_null(strstr(html, "http://"), "self-contained");
+	free(html);
+}
