@@ -924,7 +924,17 @@ static int write_html(const char *path, const struct fl_cmp *c, const struct fl_
 	if (!f)
 		return fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno)), 0;
 	struct fl_report_run *runs = fl_alloc((size_t)c->nrows * sizeof *runs);
-	struct fl_report_table rt = {t->ncols, t->nrows, t->head, t->cells};
+	struct fl_buf notes = {0}, line = {0};
+	for (int i = 0; i < c->nrows; i++) {
+		fl_buf_reset(&line);
+		if (explain_row(c, i, 0, &line))
+			fl_buf_printf(&notes, "%s\n", fl_buf_str(&line));
+	}
+	fl_buf_reset(&line);
+	safe_line(c, 0, &line);
+	fl_buf_puts(&notes, fl_buf_str(&line));
+	fl_buf_fini(&line);
+	struct fl_report_table rt = {t->ncols, t->nrows, t->head, t->cells, fl_buf_str(&notes)};
 	char heading[512];
 	snprintf(heading, sizeof heading, "faultline compare: %s", c->o.file);
 	for (int i = 0; runs && i < c->nrows; i++) {
@@ -933,6 +943,7 @@ static int write_html(const char *path, const struct fl_cmp *c, const struct fl_
 	}
 	int rc = runs ? fl_report_html(f, heading, &rt, runs, c->nrows) : FL_ENOMEM;
 	fl_free(runs);
+	fl_buf_fini(&notes);
 	int ok = fclose(f) == 0 && rc == FL_OK;
 	if (!ok)
 		fprintf(stderr, "faultline: %s %s\n", rc == FL_ENOMEM ? "out of memory writing" : "cannot write", path);

@@ -9,6 +9,8 @@
  */
 #include "report.h"
 
+#include "run.h"
+
 #include <string.h>
 
 /* Chart geometry in SVG user units (CSS px). CHARW is the average glyph width of the 12px
@@ -441,28 +443,18 @@ static void html_table(FILE *f, const struct fl_report_table *t)
 	fputs("</table>\n", f);
 }
 
-static const char *verdict(const struct fl_sys *s, const struct fl_result *r, int i)
+static void html_verdicts(FILE *f, const struct fl_sys *s, const struct fl_result *r,
+			  const struct fl_trace *tr)
 {
-	if (!s->spec[i].checked)
-		return "not-checked";
-	if (r->violated >> i & 1u)
-		return "violated";
-	return r->complete ? "holds" : "unknown";
-}
-
-static void html_verdicts(FILE *f, const struct fl_sys *s, const struct fl_result *r)
-{
-	static const char *const expect[] = {"", "holds", "violated"};
 	fputs("<table class=\"verdicts\">\n<tr><th>spec</th><th>verdict</th><th>expected</th>"
 	      "<th>why</th></tr>\n", f);
 	for (int i = 0; i < s->nspec; i++) {
-		const char *v = verdict(s, r, i);
+		const char *v = fl_run_verdict(s, r, i), *x = fl_run_expected(s, i);
 		fputs("<tr><td>", f);
 		esc(f, s->spec[i].kind->name);
-		fprintf(f, "</td><td class=\"%s\">%s</td><td>%s</td><td>", v, v,
-			expect[s->spec[i].expect >= 0 && s->spec[i].expect <= 2 ? s->spec[i].expect : 0]);
-		if (r->violated >> i & 1u && r->viol[i].why)
-			esc(f, r->viol[i].why);
+		fprintf(f, "</td><td class=\"%s\">%s</td><td>%s</td><td>", v, v, x ? x : "");
+		if (r->violated >> i & 1u && tr[i].why)
+			esc(f, tr[i].why);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
@@ -561,13 +553,19 @@ static int html_trace(FILE *f, const struct fl_sys *s, const struct fl_trace *t,
 	if (rc == FL_OK) {
 		fputs("<figure class=\"trace\">\n<figcaption><span class=\"violated\">", f);
 		esc(f, spec_name(&c));
-		fprintf(f, " violated</span>: ");
+		fprintf(f, " %s</span>: ", s->spec[t->spec].kind->reachable ? "reached" : "violated");
 		esc(f, t->why ? t->why : "");
 		fprintf(f, " (%d step%s%s)</figcaption>\n<div class=\"scroll\">", t->n, t->n == 1 ? "" : "s",
 			t->at_rest ? ", then at rest" : t->loop >= 0 ? ", ending in a loop" : "");
 		svg_chart(f, &c, occurrence(ids, spec_name(&c)));
 		fputs("</div>\n", f);
 		html_omitted(f, &c);
+		struct fl_buf b = {0};
+		fl_trace_explain(s, t, &b);
+		fputs("<p class=\"explain\"><b>In short:</b> ", f);
+		esc(f, fl_buf_str(&b));
+		fputs("</p>\n", f);
+		fl_buf_fini(&b);
 		html_steps(f, &c);
 		fputs("</figure>\n", f);
 	}
@@ -586,7 +584,7 @@ static int html_run(FILE *f, const struct fl_report_run *run, struct ids *ids)
 		fputs("<p class=\"violated\">No result: the run failed.</p>\n</section>\n", f);
 		return FL_OK;
 	}
-	html_verdicts(f, run->s, run->r);
+	html_verdicts(f, run->s, run->r, run->tr);
 	html_figures(f, run->r);
 	int rc = FL_OK;
 	for (int i = 0; i < run->s->nspec && rc == FL_OK; i++)
@@ -607,6 +605,18 @@ int fl_report_html(FILE *f, const char *heading, const struct fl_report_table *t
 	fputs("</h1>\n", f);
 	if (table && table->ncols > 0)
 		html_table(f, table);
+	if (table && table->notes && *table->notes) {
+		fputs("<ul class=\"notes\">\n", f);
+		for (const char *p = table->notes; *p;) {
+			size_t n = strcspn(p, "\n");
+			fputs("<li>", f);
+			for (size_t k = 0; k < n; k++)
+				esc(f, (char[2]){p[k], 0});
+			fputs("</li>\n", f);
+			p += n + (p[n] == '\n');
+		}
+		fputs("</ul>\n", f);
+	}
 	html_legend(f);
 	int rc = FL_OK;
 	for (int i = 0; i < nruns && rc == FL_OK; i++)

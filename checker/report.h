@@ -30,6 +30,7 @@ struct fl_report_table {       /* an optional summary table shown at the top */
 	int ncols, nrows;
 	const char *const *head;   /* ncols */
 	const char *const *cells;  /* nrows * ncols, row-major; plain text, escaped by the writer */
+	const char *notes;         /* optional plain text under the table, one note per line */
 };
 
 /* Writes one self-contained HTML page (no network, no external scripts, fonts or styles) to

@@ -1126,6 +1126,8 @@ Test(compare, report_page_has_the_table_and_the_charts)
 	char *html = fl_test_read_file(page);
 	unlink(page);
 	assert_has(html, "<table class=\"summary\">", "report");
+	assert_has(html, "<li>safe: right-order</li>", "report");
+	assert_has(html, "<li>remove-before-write: correctness breaks without any fault after 4 steps: ", "report");
 	assert_has(html, "remove-before-publish", "report");
 	assert_has(html, "id=\"violating-correctness\"", "report");
 	assert_has(html, "id=\"violating-delivery-2\"", "the second delivery chart");
