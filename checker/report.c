@@ -20,7 +20,8 @@ enum { COLW = 150, LEFT = 56, TOP = 50, ROWH = 30, RIGHT = 200, CHARW = 6 };
 struct row {
 	const struct fl_step *st;
 	struct fl_buf text;   /* what the step does (fl_sys_step_name) */
-	struct fl_buf detail; /* "name: before -> after\n" per changed instance */
+	struct fl_buf detail; /* "name: before -> after\n" per change (fl_trace_changes) */
+	int back;             /* a faulted instance coming back (fl_trace_step.back) */
 };
 
 struct chart {
@@ -30,6 +31,7 @@ struct chart {
 	uint8_t *chg;         /* t->n * ninst: 1 if step k changed instance i */
 	int *col;             /* per instance: its lifeline column, or -1 when not shown */
 	int ncol;
+	int oom;              /* a row's text could not grow */
 };
 
 /* --- escaping -------------------------------------------------------------------------- */
@@ -90,42 +92,25 @@ static void mm_esc(FILE *f, const char *s)
 
 /* --- the chart, by replay -------------------------------------------------------------- */
 
-/* Marks what step k changed between a and b and describes it in its row. */
-static void diff(struct chart *c, int k, const uint8_t *a, const uint8_t *b)
+static void detail_line(void *ctx, const char *name, const char *before, const char *after)
 {
-	const struct fl_sys *s = c->s;
-	struct fl_buf x = {0}, y = {0};
-	for (int i = 0; i < s->ninst; i++) {
-		const struct fl_inst *in = &s->inst[i];
-		if (memcmp(a + in->off, b + in->off, in->size) == 0)
-			continue;
-		c->chg[(size_t)k * (size_t)s->ninst + (size_t)i] = 1;
-		fl_buf_reset(&x);
-		fl_buf_reset(&y);
-		fl_sys_describe(s, a, i, &x);
-		fl_sys_describe(s, b, i, &y);
-		fl_buf_printf(&c->rows[k].detail, "%s: %s -> %s\n", in->name, fl_buf_str(&x),
-			      fl_buf_str(&y));
-	}
-	c->rows[k].detail.oom |= x.oom | y.oom;
-	fl_buf_fini(&x);
-	fl_buf_fini(&y);
+	fl_buf_printf(ctx, "%s: %s -> %s\n", name, before, after);
 }
 
-static int replay(struct chart *c, uint8_t *a, uint8_t *b)
+/* One step of the walk: its text, what it changed (instances marked in chg), its way back. */
+static void chart_step(void *ctx, const struct fl_trace_step *w)
 {
-	int oom = 0;
-	fl_sys_init_state(c->s, a);
-	for (int k = 0; k < c->t->n; k++) {
-		struct row *r = &c->rows[k];
-		r->st = &c->t->steps[k];
-		fl_sys_step_name(c->s, a, r->st, &r->text);
-		fl_sys_apply(c->s, a, b, r->st, 0, NULL);
-		diff(c, k, a, b);
-		oom |= r->text.oom | r->detail.oom;
-		memcpy(a, b, c->s->width);
-	}
-	return oom ? FL_ENOMEM : FL_OK;
+	struct chart *c = ctx;
+	const struct fl_sys *s = c->s;
+	struct row *r = &c->rows[w->k];
+	r->st = w->st;
+	r->back = w->back;
+	fl_buf_puts(&r->text, w->text);
+	for (int i = 0; i < s->ninst; i++)
+		if (memcmp(w->a + s->inst[i].off, w->b + s->inst[i].off, s->inst[i].size) != 0)
+			c->chg[(size_t)w->k * (size_t)s->ninst + (size_t)i] = 1;
+	fl_trace_changes(s, w->a, w->b, detail_line, &r->detail);
+	c->oom |= r->text.oom | r->detail.oom;
 }
 
 static int changed(const struct chart *c, int k, int i)
@@ -165,10 +150,9 @@ static int chart_build(struct chart *c, const struct fl_sys *s, const struct fl_
 	c->rows = fl_alloc(n * sizeof *c->rows);
 	c->chg = fl_alloc(n * (size_t)s->ninst);
 	c->col = fl_alloc((size_t)(s->ninst ? s->ninst : 1) * sizeof *c->col);
-	uint8_t *a = fl_alloc(s->width), *b = fl_alloc(s->width);
-	int rc = c->rows && c->chg && c->col && a && b ? replay(c, a, b) : FL_ENOMEM;
-	fl_free(a);
-	fl_free(b);
+	int rc = c->rows && c->chg && c->col ? fl_trace_walk(s, t, chart_step, c) : FL_ENOMEM;
+	if (rc == FL_OK && c->oom)
+		rc = FL_ENOMEM;
 	if (rc == FL_OK)
 		columns(c);
 	return rc;
@@ -184,10 +168,8 @@ static int violating(const struct chart *c, int k)
 	return !c->t->at_rest && c->t->loop < 0 && k == c->t->n - 1;
 }
 
-static int recovery(const struct row *r)
-{
-	return r->st->cls == FL_NORMAL && !strncmp(fl_buf_str(&r->text), "recovers", 8);
-}
+/* The way back of a faulted instance (its recovery or restart), as text traces mark "++". */
+static int recovery(const struct row *r) { return r->back; }
 
 /* The word that tags a step in labels and text, with its trailing space, or "". */
 static const char *tag(const struct row *r)

@@ -202,22 +202,24 @@ int fl_trace_check(const struct fl_sys *s, const struct fl_trace *t, struct fl_b
 	return rc;
 }
 
-/* One step of a walk over a trace: the states around it, its text and what it did. */
-struct walk_step {
-	int k;                    /* 0-based */
-	const struct fl_step *st;
-	const char *text;         /* fl_sys_step_name before the step */
-	const uint8_t *a, *b;     /* before, after */
-	const struct fl_events *ev;
-	int breaks;               /* the step breaks the trace's (safety) spec */
-};
-
-typedef void (*walk_fn)(void *ctx, const struct walk_step *w);
-
-/* Replays t from the initial state, calling fn for every step. Returns FL_OK or FL_ENOMEM. */
-static int walk(const struct fl_sys *s, const struct fl_trace *t, walk_fn fn, void *ctx)
+/* 1 if w is a step of an instance a fault struck before (faulted[i]) that concerns no record:
+ * its recovery or its restart. faulted is updated with w's own fault. */
+static int comes_back(uint8_t *faulted, const struct fl_trace_step *w)
 {
-	uint8_t *a = fl_alloc(s->width), *b = fl_alloc(s->width);
+	if (w->st->cls == FL_FAULT) {
+		if (w->st->target < FL_MAX_STEPS)
+			faulted[w->st->target] = 1;
+		return 0;
+	}
+	for (int i = 0; i < w->ev->n; i++)
+		if (w->ev->e[i].rec)
+			return 0;
+	return w->st->inst < FL_MAX_STEPS && faulted[w->st->inst];
+}
+
+int fl_trace_walk(const struct fl_sys *s, const struct fl_trace *t, fl_trace_step_fn fn, void *ctx)
+{
+	uint8_t *a = fl_alloc(s->width), *b = fl_alloc(s->width), faulted[FL_MAX_STEPS] = {0};
 	struct fl_buf text = {0}, why[FL_MAX_SPECS] = {{0}};
 	int rc = a && b ? FL_OK : FL_ENOMEM;
 	uint32_t bit = 1u << t->spec;
@@ -228,12 +230,14 @@ static int walk(const struct fl_sys *s, const struct fl_trace *t, walk_fn fn, vo
 			fl_buf_reset(&text);
 			fl_sys_step_name(s, a, &t->steps[k], &text);
 			struct fl_outcome o = fl_sys_apply_events(s, a, b, &t->steps[k], bit, why, &ev);
-			struct walk_step w = {k, &t->steps[k], fl_buf_str(&text), a, b, &ev,
-					      (o.violated & bit) != 0};
+			struct fl_trace_step w = {k, &t->steps[k], fl_buf_str(&text), a, b, &ev,
+						  (o.violated & bit) != 0, 0};
+			w.back = comes_back(faulted, &w);
 			fn(ctx, &w);
 			memcpy(a, b, s->width);
 		}
 	}
+	rc = rc == FL_OK && text.oom ? FL_ENOMEM : rc;
 	for (int i = 0; i < FL_MAX_SPECS; i++)
 		fl_buf_fini(&why[i]);
 	fl_buf_fini(&text);
@@ -242,17 +246,13 @@ static int walk(const struct fl_sys *s, const struct fl_trace *t, walk_fn fn, vo
 	return rc;
 }
 
-typedef void (*change_fn)(void *ctx, const char *name, const char *before, const char *after);
-
 static int slice_differs(const uint8_t *a, const uint8_t *b, size_t off, size_t size)
 {
 	return size && memcmp(a + off, b + off, size) != 0;
 }
 
-/* Calls fn for each instance whose slice differs between a and b, then for each spec monitor
- * that can describe its slice (named "[spec]"). */
-static void changes(const struct fl_sys *s, const uint8_t *a, const uint8_t *b, change_fn fn,
-		    void *ctx)
+void fl_trace_changes(const struct fl_sys *s, const uint8_t *a, const uint8_t *b,
+		      fl_trace_change_fn fn, void *ctx)
 {
 	struct fl_buf x = {0}, y = {0}, name = {0};
 	for (int i = 0; i < s->ninst; i++) {
@@ -288,21 +288,6 @@ void fl_trace_hex(const struct fl_sys *s, const uint8_t *v, struct fl_buf *b)
 		fl_buf_printf(b, "%02x", v[i]);
 }
 
-/* 1 if w is a step of an instance a fault struck before (faulted[i]) that concerns no record:
- * its recovery or its restart. faulted is updated with w's own fault. */
-static int comes_back(uint8_t *faulted, const struct walk_step *w)
-{
-	if (w->st->cls == FL_FAULT) {
-		if (w->st->target < FL_MAX_STEPS)
-			faulted[w->st->target] = 1;
-		return 0;
-	}
-	for (int i = 0; i < w->ev->n; i++)
-		if (w->ev->e[i].rec)
-			return 0;
-	return w->st->inst < FL_MAX_STEPS && faulted[w->st->inst];
-}
-
 /* ---- lanes ------------------------------------------------------------------------------ */
 
 #define LANES_MAX 52 /* a..z, A..Z; a trace involving more instances is printed without lanes */
@@ -315,7 +300,7 @@ struct lanes {
 
 static char lane_letter(int i) { return (char)(i < 26 ? 'a' + i : 'A' + i - 26); }
 
-static void lanes_mark(void *ctx, const struct walk_step *w)
+static void lanes_mark(void *ctx, const struct fl_trace_step *w)
 {
 	int *used = ctx;
 	used[w->st->inst] = 1;
@@ -334,7 +319,7 @@ struct lanes_ctx {
 	int *used;
 };
 
-static void lanes_visit(void *ctx, const struct walk_step *w)
+static void lanes_visit(void *ctx, const struct fl_trace_step *w)
 {
 	struct lanes_ctx *c = ctx;
 	lanes_mark(c->used, w);
@@ -348,7 +333,7 @@ static void lanes_build(const struct fl_sys *s, const struct fl_trace *t, struct
 	int used[FL_MAX_STEPS] = {0};
 	struct lanes_ctx c = {s, used};
 	L->n = 0;
-	if (s->ninst > FL_MAX_STEPS || walk(s, t, lanes_visit, &c) != FL_OK)
+	if (s->ninst > FL_MAX_STEPS || fl_trace_walk(s, t, lanes_visit, &c) != FL_OK)
 		return;
 	for (int i = 0; i < s->ninst; i++) {
 		L->lane[i] = -1;
@@ -378,7 +363,7 @@ static void lanes_legend(FILE *f, const struct fl_sys *s, const struct lanes *L)
 
 /* The lane strip of one step: '*' the actor ('+' when it comes back from a fault), 'X' a
  * fault's target, 'o' changed, '.' idle. */
-static void lanes_strip(const struct fl_sys *s, const struct lanes *L, const struct walk_step *w,
+static void lanes_strip(const struct fl_sys *s, const struct lanes *L, const struct fl_trace_step *w,
 			int back, char *out)
 {
 	for (int l = 0; l < L->n; l++) {
@@ -398,7 +383,6 @@ struct print_ctx {
 	const struct fl_sys *s;
 	const struct fl_trace *t;
 	const struct lanes *L;
-	uint8_t faulted[FL_MAX_STEPS]; /* instances a fault has struck so far */
 };
 
 static void print_change(void *ctx, const char *name, const char *before, const char *after)
@@ -406,7 +390,7 @@ static void print_change(void *ctx, const char *name, const char *before, const 
 	fprintf(ctx, "        %s: %s -> %s\n", name, before, after);
 }
 
-static void print_step(void *ctx, const struct walk_step *w)
+static void print_step(void *ctx, const struct fl_trace_step *w)
 {
 	struct print_ctx *p = ctx;
 	int k = w->k;
@@ -415,7 +399,7 @@ static void print_step(void *ctx, const struct walk_step *w)
 		fprintf(p->f, "  -- loop: step %d repeats forever --\n", k + 1);
 	else if (k == p->t->loop)
 		fprintf(p->f, "  -- loop: steps %d..%d repeat forever --\n", k + 1, p->t->n);
-	int back = comes_back(p->faulted, w);
+	int back = w->back;
 	if (p->L->n)
 		lanes_strip(p->s, p->L, w, back, strip);
 	const struct fl_step *st = w->st;
@@ -424,7 +408,7 @@ static void print_step(void *ctx, const struct walk_step *w)
 		tag = back ? "++ (timeout) " : "(timeout) ";
 	fprintf(p->f, "  %3d. %s%s%s%s: %s\n", k + 1, strip, *strip ? "  " : "", tag,
 		p->s->inst[st->inst].name, w->text);
-	changes(p->s, w->a, w->b, print_change, p->f);
+	fl_trace_changes(p->s, w->a, w->b, print_change, p->f);
 	if (w->breaks && k + 1 == p->t->n && !p->t->at_rest && p->t->loop < 0)
 		fprintf(p->f, p->s->spec[p->t->spec].kind->reachable
 				      ? "        <== here the situation %s looks for is reached\n"
@@ -454,7 +438,7 @@ void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t)
 {
 	struct lanes L;
 	lanes_build(s, t, &L);
-	struct print_ctx p = {f, s, t, &L, {0}};
+	struct print_ctx p = {f, s, t, &L};
 	int reach = s->spec[t->spec].kind->reachable;
 	fprintf(f, "  %s for %s, %d step%s", reach ? "Witness" : "Counterexample",
 		s->spec[t->spec].kind->name, t->n,
@@ -467,7 +451,7 @@ void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t)
 	fprintf(f, ":\n");
 	if (L.n)
 		lanes_legend(f, s, &L);
-	walk(s, t, print_step, &p);
+	fl_trace_walk(s, t, print_step, &p);
 	if (t->loop >= 0)
 		fprintf(f, "  -- back to the state before step %d --\n", t->loop + 1);
 	if (t->at_rest)
@@ -489,7 +473,6 @@ struct explain_ctx {
 	const struct fl_trace *t;
 	uint64_t recs[4];          /* the records the spec's sentence names */
 	int nrecs;
-	uint8_t faulted[FL_MAX_STEPS]; /* instances a fault has struck so far */
 	struct fl_buf items[EXPLAIN_ITEMS];
 	int nitems, skipped;
 };
@@ -512,8 +495,8 @@ static void explain_records(struct explain_ctx *c, const char *why)
 }
 
 /* 1 if the step is a fault or concerns a named record (by its events or its text); the
- * story also has the steps by which faulted instances come back (comes_back). */
-static int explain_wants(struct explain_ctx *c, const struct walk_step *w)
+ * story also has the steps by which faulted instances come back (fl_trace_step.back). */
+static int explain_wants(struct explain_ctx *c, const struct fl_trace_step *w)
 {
 	if (w->st->cls == FL_FAULT)
 		return 1;
@@ -526,11 +509,10 @@ static int explain_wants(struct explain_ctx *c, const struct walk_step *w)
 	return 0;
 }
 
-static void explain_step(void *ctx, const struct walk_step *w)
+static void explain_step(void *ctx, const struct fl_trace_step *w)
 {
 	struct explain_ctx *c = ctx;
-	int back = comes_back(c->faulted, w);
-	int want = (c->t->loop < 0 || w->k < c->t->loop) && (back || explain_wants(c, w));
+	int want = (c->t->loop < 0 || w->k < c->t->loop) && (w->back || explain_wants(c, w));
 	if (!want)
 		return;
 	if (c->nitems == EXPLAIN_ITEMS) { /* keep the first 4 and the latest ones */
@@ -548,7 +530,7 @@ static void explain_step(void *ctx, const struct walk_step *w)
 }
 
 /* The loop of a lasso, its first steps by name. */
-static void explain_loop_step(void *ctx, const struct walk_step *w)
+static void explain_loop_step(void *ctx, const struct fl_trace_step *w)
 {
 	struct explain_ctx *c = ctx;
 	int first = c->t->loop, shown = 4;
@@ -561,7 +543,7 @@ static void explain_loop_step(void *ctx, const struct walk_step *w)
 static void explain_loop(const struct fl_sys *s, const struct fl_trace *t, struct fl_buf *b)
 {
 	struct explain_ctx c = {.s = s, .t = t};
-	walk(s, t, explain_loop_step, &c);
+	fl_trace_walk(s, t, explain_loop_step, &c);
 	int more = t->n - t->loop - 4;
 	fl_buf_printf(b, " From step %d on, these steps repeat forever and none of them is progress: "
 			 "%s%s%s.", t->loop + 1, fl_buf_str(&c.items[0]), more > 0 ? "; and " : "",
@@ -573,7 +555,7 @@ void fl_trace_explain(const struct fl_sys *s, const struct fl_trace *t, struct f
 {
 	struct explain_ctx c = {.s = s, .t = t};
 	explain_records(&c, t->why);
-	walk(s, t, explain_step, &c);
+	fl_trace_walk(s, t, explain_step, &c);
 	for (int rec = 1, k = 0; rec < 256; rec++) {
 		if (!rec_named(&c, rec))
 			continue;
@@ -638,7 +620,7 @@ static void json_raw(struct fl_json *j, const struct fl_step *st)
 	fl_json_obj_end(j);
 }
 
-static void json_step(void *ctx, const struct walk_step *w)
+static void json_step(void *ctx, const struct fl_trace_step *w)
 {
 	struct json_ctx *c = ctx;
 	struct fl_json *j = c->j;
@@ -652,7 +634,7 @@ static void json_step(void *ctx, const struct walk_step *w)
 	fl_json_key(j, "raw"), json_raw(j, w->st);
 	fl_json_key(j, "changes");
 	fl_json_arr(j);
-	changes(c->s, w->a, w->b, json_change, j);
+	fl_trace_changes(c->s, w->a, w->b, json_change, j);
 	fl_json_arr_end(j);
 	fl_buf_reset(&c->hex);
 	fl_trace_hex(c->s, w->b, &c->hex);
@@ -711,7 +693,7 @@ void fl_trace_json(struct fl_json *j, const struct fl_sys *s, const struct fl_sc
 	fl_json_key(j, "initial_state"), fl_json_str(j, fl_buf_str(&b));
 	fl_json_key(j, "steps");
 	fl_json_arr(j);
-	walk(s, t, json_step, &c);
+	fl_trace_walk(s, t, json_step, &c);
 	fl_json_arr_end(j);
 	fl_json_obj_end(j);
 	fl_buf_fini(&b);

@@ -78,6 +78,30 @@ void fl_trace_explain(const struct fl_sys *s, const struct fl_trace *t, struct f
  * before step N --", and the explanation (fl_trace_explain). */
 void fl_trace_print(FILE *f, const struct fl_sys *s, const struct fl_trace *t);
 
+/* One step of a walk over a trace (fl_trace_walk): the states around it and what it did. */
+struct fl_trace_step {
+	int k;                    /* 0-based */
+	const struct fl_step *st;
+	const char *text;         /* fl_sys_step_name, from the state before the step */
+	const uint8_t *a, *b;     /* the states before and after (s->width bytes) */
+	const struct fl_events *ev;
+	int breaks;               /* the step breaks the trace's spec (its monitor fires) */
+	int back;                 /* a step of an instance a fault struck earlier in the trace that
+				     concerns no record: its recovery or restart */
+};
+typedef void (*fl_trace_step_fn)(void *ctx, const struct fl_trace_step *w);
+
+/* Replays t from the initial state, calling fn for every step; everything a printer shows
+ * is recomputed this way, not remembered. Returns FL_OK or FL_ENOMEM. */
+int fl_trace_walk(const struct fl_sys *s, const struct fl_trace *t, fl_trace_step_fn fn, void *ctx);
+
+typedef void (*fl_trace_change_fn)(void *ctx, const char *name, const char *before,
+				   const char *after);
+/* Calls fn for each instance whose slice differs between a and b (its describe text on both
+ * sides), then for each spec monitor that can describe its slice (named "[spec]"). */
+void fl_trace_changes(const struct fl_sys *s, const uint8_t *a, const uint8_t *b,
+		      fl_trace_change_fn fn, void *ctx);
+
 /* Writes the trace as one JSON object in the format of docs/trace-format.md: where it comes
  * from (s->file, the variant, --set and --spec of o), the spec and its sentence, the raw
  * steps with their text and changes, and every state as hex. "loop_start" is the 1-based
