@@ -35,12 +35,13 @@ static int still_breaks(const struct fl_sys *s, const struct fl_trace *t,
 	return fl_trace_check(s, c, NULL, &e) == FL_OK;
 }
 
-/* Tries removing each of the groups of `size` kept steps; 1 when one could go. */
+/* Tries removing each of the groups of `size` kept steps; 1 when one could go. idx is
+ * scratch for t->n indices. */
 static int remove_a_group(const struct fl_sys *s, const struct fl_trace *t, unsigned char *keep,
-			  int size, struct fl_trace *c)
+			  int size, int *idx, struct fl_trace *c)
 {
-	int idx[FL_MAX_STEPS], n = 0;
-	for (int k = 0; k < t->n && n < FL_MAX_STEPS; k++)
+	int n = 0;
+	for (int k = 0; k < t->n; k++)
 		if (keep[k])
 			idx[n++] = k;
 	for (int start = 0; start < n; start += size) {
@@ -69,16 +70,18 @@ int fl_trace_minimize(const struct fl_sys *s, struct fl_trace *t, struct fl_err 
 	struct fl_trace c = *t;
 	c.steps = fl_alloc(((size_t)t->n + 1) * sizeof *c.steps);
 	struct fl_buf why = {0};
-	if (!keep || !c.steps || t->n > FL_MAX_STEPS) {
+	int *idx = fl_alloc(((size_t)t->n + 1) * sizeof *idx);
+	if (!keep || !c.steps || !idx) {
 		fl_free(keep);
 		fl_free(c.steps);
-		return t->n > FL_MAX_STEPS ? FL_OK : fl_fail(e, FL_ENOMEM, "out of memory minimising a trace");
+		fl_free(idx);
+		return fl_fail(e, FL_ENOMEM, "out of memory minimising a trace");
 	}
 	memset(keep, 1, (size_t)t->n);
 	int n = t->n, groups = 2;
 	while (n > 0) {
 		int size = (n + groups - 1) / groups;
-		if (remove_a_group(s, t, keep, size, &c)) {
+		if (remove_a_group(s, t, keep, size, idx, &c)) {
 			n = count(keep, t->n);
 			groups = groups > 2 ? groups - 1 : 2;
 		} else if (size == 1) {
@@ -105,6 +108,7 @@ int fl_trace_minimize(const struct fl_sys *s, struct fl_trace *t, struct fl_err 
 	}
 	fl_buf_fini(&why);
 	fl_free(keep);
+	fl_free(idx);
 	fl_free(c.steps);
 	return rc;
 }
