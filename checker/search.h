@@ -18,6 +18,12 @@
 
 enum fl_search_mode { FL_BFS, FL_DFS, FL_RANDOM };
 
+/* How visited states are kept. EXACT: every state in full (traces, cycles specs, no doubt);
+ * FINGERPRINT: a 64-bit hash per state (a state may be missed with the printed probability);
+ * BITSTATE: a few bits per state (bug hunting: states are missed, a run never says "holds"
+ * for sure). */
+enum fl_storage { FL_STORAGE_EXACT = 0, FL_STORAGE_FINGERPRINT = 1, FL_STORAGE_BITSTATE = 2 };
+
 struct fl_search_opts {
 	enum fl_search_mode mode;
 	uint64_t seed;        /* random walks */
@@ -26,6 +32,8 @@ struct fl_search_opts {
 	size_t max_memory;    /* bytes for the store; 0 = no limit */
 	double time_limit;    /* seconds; 0 = no limit */
 	int progress;         /* 1: a progress line on stderr about once a second */
+	int threads;          /* BFS worker threads; 0 or 1: one */
+	int storage;          /* enum fl_storage */
 };
 
 struct fl_violation {
