@@ -63,7 +63,12 @@ static void usage(FILE *f)
 	      "  --search MODE        bfs (default: shortest counterexamples), dfs, random\n"
 	      "  --seed S --walks N --depth D   random walks (defaults 1, 1000, 1000)\n"
 	      "  --max-states N       stop (incomplete) after N states (k, M, G suffixes)\n"
-	      "  --max-memory SIZE    stop (incomplete) when the state store would pass SIZE (e.g. 2G)\n"
+	      "  --max-memory SIZE    the state store's budget (e.g. 2G; default 3/4 of the RAM): BFS\n"
+	      "                       then goes on with fingerprints, then bitstate; DFS stops\n"
+	      "  --no-fallback        stop (incomplete) at the budget instead of changing storage\n"
+	      "  --storage MODE       exact (default), fingerprint (8 bytes a state, may miss a state\n"
+	      "                       with the printed probability), bitstate (bug hunting); BFS\n"
+	      "  --threads N          BFS on N threads (default 1)\n"
 	      "  --time-limit T       stop (incomplete) after T seconds (or 90s, 5m, 1h)\n"
 	      "  --json FILE          write the whole result as JSON ('-' for stdout)\n"
 	      "  --trace-json FILE    write the counterexamples as JSON\n"
@@ -156,6 +161,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 						: "check takes one scenario FILE; also got '%s'",
 				 optind >= argc ? "" : argv[optind + 1]);
 	c->o.file = argv[optind];
+	struct fl_err oe = {0};
+	if (fl_run_options_check(&c->o, &oe) != FL_OK)
+		return bad_usage("%s", oe.msg);
 	if (c->json && c->mermaid && !strcmp(c->json, "-") && !strcmp(c->mermaid, "-"))
 		return bad_usage("--json - and --mermaid - both write to stdout: give one a file");
 	return 0;
@@ -215,14 +223,37 @@ static int print_verdicts(const struct fl_sys *s, const struct fl_result *r)
 	return differ;
 }
 
+static const char *const storage_names[] = {"exact", "fingerprint", "bitstate"};
+
+/* How the states were kept, when not all exactly: the mode, where the memory limit changed
+ * it, and what it may have cost. */
+static void print_storage(const struct fl_result *r)
+{
+	if (r->storage == FL_STORAGE_EXACT)
+		return;
+	printf("Storage: %s", r->storage == FL_STORAGE_BITSTATE ? "bitstate" : "fingerprints");
+	if (r->fallback_at[0])
+		printf("; the memory limit turned exact storage into fingerprints at %zu states",
+		       r->fallback_at[0]);
+	if (r->fallback_at[1])
+		printf("; %s fingerprints into bitstate at %zu states", r->fallback_at[0] ? "then" : "it turned",
+		       r->fallback_at[1]);
+	printf("\n  states missed through hash collisions, expected: at most %.3g%s\n", r->expected_misses,
+	       r->expected_misses < 1 ? " (so the chance that any was missed is below that)"
+				      : ": a verdict \"holds\" is not proof");
+}
+
 static void print_figures(const struct fl_result *r)
 {
 	double sps = r->seconds > 0 ? (double)r->states / r->seconds : 0;
 	printf("\nFigures: %zu states, %zu transitions, depth %u, %.2f s, %.0f states/s, "
-	       "%.0f bytes/state, peak memory %.1f MB\n",
+	       "%.0f bytes/state, peak memory %.1f MB%s",
 	       r->states, r->transitions, r->depth, r->seconds, sps,
 	       r->states ? (double)r->store_bytes / (double)r->states : 0.0,
-	       (double)r->peak_rss / 1048576.0);
+	       (double)r->peak_rss / 1048576.0, r->threads > 1 ? ", " : "\n");
+	if (r->threads > 1)
+		printf("%d threads\n", r->threads);
+	print_storage(r);
 	if (r->complete)
 		printf("Search: complete (every reachable state explored)\n");
 	else
@@ -308,6 +339,11 @@ static void json_figures(struct fl_json *j, const struct fl_result *r)
 	fl_json_key(j, "bytes_per_state"),
 		fl_json_num(j, r->states ? (double)r->store_bytes / (double)r->states : 0);
 	fl_json_key(j, "peak_rss_bytes"), fl_json_int(j, r->peak_rss);
+	fl_json_key(j, "threads"), fl_json_int(j, r->threads);
+	fl_json_key(j, "storage"), fl_json_str(j, storage_names[r->storage]);
+	fl_json_key(j, "fingerprints_from_state"), fl_json_int(j, (long long)r->fallback_at[0]);
+	fl_json_key(j, "bitstate_from_state"), fl_json_int(j, (long long)r->fallback_at[1]);
+	fl_json_key(j, "expected_missed_states"), fl_json_num(j, r->expected_misses);
 	fl_json_key(j, "complete"), fl_json_bool(j, r->complete);
 	fl_json_obj_end(j);
 }

@@ -199,6 +199,9 @@ static int parse_args(struct fl_cmp *c, int argc, char **argv)
 						: "compare takes one scenario FILE; also got '%s'",
 				 optind >= argc ? "" : argv[optind + 1]);
 	c->o.file = argv[optind];
+	struct fl_err oe = {0};
+	if (fl_run_options_check(&c->o, &oe) != FL_OK)
+		return bad_usage("%s", oe.msg);
 	if (c->nvary && c->nvariants > 1)
 		return bad_usage("with --vary, give at most one --variant (the design to vary)");
 	if (c->json && c->markdown && !strcmp(c->json, "-") && !strcmp(c->markdown, "-"))

@@ -302,7 +302,7 @@ static int fair(struct cyc *C, const uint32_t *m, size_t size, uint32_t id, int 
 /* 1 if state i comes before the best entry so far (shallower, or as deep and stored first). */
 static int better(const struct cyc *C, uint32_t i)
 {
-	uint32_t d = C->st->depths[i];
+	uint32_t d = fl_store_depth(C->st, i);
 	return !C->found || d < C->depth || (d == C->depth && i < C->entry);
 }
 
@@ -311,8 +311,8 @@ static int judge(struct cyc *C, const uint32_t *m, size_t size, uint32_t id)
 {
 	uint32_t e = m[0];
 	for (size_t q = 1; q < size; q++)
-		if (C->st->depths[m[q]] < C->st->depths[e] ||
-		    (C->st->depths[m[q]] == C->st->depths[e] && m[q] < e))
+		if (fl_store_depth(C->st, m[q]) < fl_store_depth(C->st, e) ||
+		    (fl_store_depth(C->st, m[q]) == fl_store_depth(C->st, e) && m[q] < e))
 			e = m[q];
 	if (!better(C, e))
 		return FL_OK; /* it could not be the one reported */
@@ -322,7 +322,7 @@ static int judge(struct cyc *C, const uint32_t *m, size_t size, uint32_t id)
 		C->found = 1;
 		C->best = id;
 		C->entry = e;
-		C->depth = C->st->depths[e];
+		C->depth = fl_store_depth(C->st, e);
 	}
 	return rc;
 }

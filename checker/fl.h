@@ -49,6 +49,7 @@ void fl_buf_fini(struct fl_buf *b);
 
 /* Allocation wrappers. fl_alloc returns zeroed memory or NULL. */
 void *fl_alloc(size_t n);
+void *fl_calloc(size_t n, size_t size); /* n * size zeroed bytes (checked), or NULL */
 void *fl_realloc(void *p, size_t n);
 void fl_free(void *p);
 char *fl_strdup(const char *s);

@@ -109,10 +109,36 @@ int fl_run_option(struct fl_run_opts *o, int opt, const char *arg, struct fl_err
 			return fl_fail(e, FL_EINPUT, "--time-limit %s: give seconds, or 90s, 5m, 1h", arg);
 		o->so.time_limit = v;
 		return FL_OK;
+	case FL_RUN_O_THREADS:
+		if (fl_run_parse_count(arg, 0, &v) || v != floor(v) || v < 1 || v > FL_MAX_THREADS)
+			return fl_fail(e, FL_EINPUT, "--threads %s: give a whole number from 1 to %d", arg,
+				       FL_MAX_THREADS);
+		o->so.threads = (int)v;
+		return FL_OK;
+	case FL_RUN_O_STORAGE:
+		if (!strcmp(arg, "exact")) o->so.storage = FL_STORAGE_EXACT;
+		else if (!strcmp(arg, "fingerprint")) o->so.storage = FL_STORAGE_FINGERPRINT;
+		else if (!strcmp(arg, "bitstate")) o->so.storage = FL_STORAGE_BITSTATE;
+		else return fl_fail(e, FL_EINPUT, "--storage %s: choose exact, fingerprint or bitstate", arg);
+		return FL_OK;
+	case FL_RUN_O_NOFALLBACK: o->so.no_fallback = 1; return FL_OK;
 	case FL_RUN_O_QUIET: o->quiet = 1; return FL_OK;
 	case FL_RUN_O_NOPROG: o->so.progress = 0; return FL_OK;
 	default: return 1;
 	}
+}
+
+int fl_run_options_check(const struct fl_run_opts *o, struct fl_err *e)
+{
+	static const char *const modes[] = {"bfs", "dfs", "random"};
+	if (o->so.mode != FL_BFS && o->so.threads > 1)
+		return fl_fail(e, FL_EINPUT, "--threads %d: only --search bfs runs on several threads",
+			       o->so.threads);
+	if (o->so.mode != FL_BFS && o->so.storage != FL_STORAGE_EXACT)
+		return fl_fail(e, FL_EINPUT, "--storage %s needs --search bfs (--search %s keeps every "
+			       "state it visits)", o->so.storage == FL_STORAGE_BITSTATE ? "bitstate"
+			       : "fingerprint", modes[o->so.mode]);
+	return FL_OK;
 }
 
 int fl_run_load(struct fl_run *x, const char *file, const struct fl_scn_opts *so, struct fl_err *e)

@@ -30,7 +30,7 @@ void fl_run_opts_init(struct fl_run_opts *o);
 /* getopt_long values of the shared options; a command numbers its own from FL_RUN_O_LAST. */
 enum { FL_RUN_O_SET = 1000, FL_RUN_O_SPEC, FL_RUN_O_SEARCH, FL_RUN_O_SEED, FL_RUN_O_WALKS,
        FL_RUN_O_DEPTH, FL_RUN_O_MAXS, FL_RUN_O_MAXM, FL_RUN_O_TIME, FL_RUN_O_QUIET,
-       FL_RUN_O_NOPROG, FL_RUN_O_LAST };
+       FL_RUN_O_NOPROG, FL_RUN_O_THREADS, FL_RUN_O_STORAGE, FL_RUN_O_NOFALLBACK, FL_RUN_O_LAST };
 
 /* The struct option entries of the shared options, for the head of a command's table. */
 #define FL_RUN_LONG_OPTIONS                                                                   \
@@ -39,13 +39,18 @@ enum { FL_RUN_O_SET = 1000, FL_RUN_O_SPEC, FL_RUN_O_SEARCH, FL_RUN_O_SEED, FL_RU
 	{"walks", 1, 0, FL_RUN_O_WALKS}, {"depth", 1, 0, FL_RUN_O_DEPTH},                     \
 	{"max-states", 1, 0, FL_RUN_O_MAXS}, {"max-memory", 1, 0, FL_RUN_O_MAXM},             \
 	{"time-limit", 1, 0, FL_RUN_O_TIME}, {"quiet", 0, 0, FL_RUN_O_QUIET},                 \
-	{"no-progress", 0, 0, FL_RUN_O_NOPROG}
+	{"no-progress", 0, 0, FL_RUN_O_NOPROG}, {"threads", 1, 0, FL_RUN_O_THREADS},          \
+	{"storage", 1, 0, FL_RUN_O_STORAGE}, {"no-fallback", 0, 0, FL_RUN_O_NOFALLBACK}
 
 /*
  * Applies shared option opt with its argument arg (NULL for a flag) to o. Returns FL_OK,
  * FL_EINPUT with e saying what is wrong with the value, or 1 when opt is not a shared option.
  */
 int fl_run_option(struct fl_run_opts *o, int opt, const char *arg, struct fl_err *e);
+
+/* After every option: FL_OK, or FL_EINPUT with e saying which options do not go together
+ * (--threads and --storage other than exact need --search bfs). */
+int fl_run_options_check(const struct fl_run_opts *o, struct fl_err *e);
 
 /* Parses "123", "10k", "2M", "1G" (powers of 1000, or of 1024 when bytes); 0 or -1. */
 int fl_run_parse_count(const char *s, int bytes, double *out);

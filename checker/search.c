@@ -12,6 +12,9 @@
 
 #include "cycles.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +22,46 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What one thread needs to expand states; its figures are added to the result at the end. */
+struct worker {
+	struct run *R;
+	uint8_t *cur, *next;
+	struct fl_step steps[FL_MAX_STEPS];
+	struct fl_buf why[FL_MAX_SPECS];
+	size_t transitions, rest_states, expanded;
+	uint32_t events, depth;
+	uint64_t *enabled;      /* per instance, as fl_result.enabled */
+	uint8_t *injected;      /* per budget entry */
+	size_t redo_lo, redo_hi; /* BFS: states left unexpanded when the store had to change */
+};
+
 struct run {
 	const struct fl_sys *s;
 	const struct fl_search_opts *o;
 	struct fl_store *st;
 	struct fl_result *r;
 	struct fl_err *e;
-	uint32_t active;        /* checked specs without a verdict yet */
-	uint8_t *cur, *next;
-	struct fl_step steps[FL_MAX_STEPS];
-	struct fl_buf why[FL_MAX_SPECS];
-	uint32_t *stack;        /* DFS */
+	_Atomic uint32_t active;  /* checked specs without a verdict yet */
+	atomic_int stop;          /* a limit or an error ended the run */
+	atomic_int degrade;       /* BFS: the store hit the memory limit and must change mode */
+	int fatal;                /* negative code of an internal error */
+	pthread_mutex_t mu;       /* recording violations and internal errors */
+	uint32_t *stack;          /* DFS */
 	size_t sp, stack_cap;
 	double t0, last_progress;
-	int stop;               /* a limit or an error ended the run */
-	int fatal;              /* negative code of an internal error */
 	uint64_t rng;
+	size_t budget;            /* bytes the store may use (--max-memory, or 3/4 of the RAM) */
+	/* parallel BFS: the level being expanded is [next, hi) */
+	_Atomic size_t next;
+	size_t hi;
+	int nworkers;
+	struct worker *w;         /* nworkers */
+	pthread_barrier_t start, done;
+	int quit;                 /* workers leave at the next start barrier */
 };
+
+/* Parallel BFS hands out states in chunks of this many. */
+#define CHUNK 64
 
 static double now(void)
 {
@@ -64,43 +90,59 @@ void fl_result_fini(struct fl_result *r)
 	r->injected = NULL;
 }
 
+static int stopped(struct run *R) { return atomic_load_explicit(&R->stop, memory_order_relaxed); }
+
 /* Coverage: the actions of n enabled steps. Injected faults are counted per budget entry when
  * they change a state (cover_fault). One OR per step keeps this off the profile. */
-static void cover_steps(struct run *R, int n)
+static void cover_steps(struct worker *W, int n)
 {
-	uint64_t *en = R->r->enabled;
 	for (int k = 0; k < n; k++)
-		if (R->steps[k].action != FL_ACT_INJECT)
-			en[R->steps[k].inst] |= (uint64_t)1 << (R->steps[k].action & 63);
+		if (W->steps[k].action != FL_ACT_INJECT)
+			W->enabled[W->steps[k].inst] |= (uint64_t)1 << (W->steps[k].action & 63);
 }
 
 /* Coverage: fault step st changed the state; marks the budget entries it is charged to. */
-static void cover_fault(struct run *R, const struct fl_step *st)
+static void cover_fault(struct worker *W, const struct fl_step *st)
 {
-	for (int i = 0; i < R->s->nbudget; i++) {
-		const struct fl_budget_entry *b = &R->s->budget[i];
+	const struct fl_sys *s = W->R->s;
+	for (int i = 0; i < s->nbudget; i++) {
+		const struct fl_budget_entry *b = &s->budget[i];
 		if (b->inst == st->target && b->fault == st->fault &&
 		    (b->farg == FL_ANY || b->farg == st->farg))
-			R->r->injected[i] = 1;
+			W->injected[i] = 1;
 	}
 }
 
+/* Ends the run; the first reason given is the one reported. */
 static void halt(struct run *R, const char *why)
 {
-	if (!R->stop)
+	if (!atomic_exchange(&R->stop, 1))
 		snprintf(R->r->stop_reason, sizeof R->r->stop_reason, "%s", why);
-	R->stop = 1;
 }
 
 static void internal(struct run *R, int code, const char *msg)
 {
-	fl_fail(R->e, code, "%s", msg);
-	R->fatal = code;
+	pthread_mutex_lock(&R->mu);
+	if (!R->fatal) {
+		fl_fail(R->e, code, "%s", msg);
+		R->fatal = code;
+	}
+	pthread_mutex_unlock(&R->mu);
 	halt(R, msg);
 }
 
-static void record(struct run *R, uint32_t bad, uint32_t state, int via, const struct fl_step *st)
+static const char *memory_limit(const struct run *R)
 {
+	return R->o->max_memory ? "the memory limit (--max-memory) was reached"
+				: "the memory limit (3/4 of the RAM; --max-memory sets another) was reached";
+}
+
+/* Records the specs in bad (still active) as broken at `state`, with W's sentences. */
+static void record(struct worker *W, uint32_t bad, uint32_t state, int via, const struct fl_step *st)
+{
+	struct run *R = W->R;
+	pthread_mutex_lock(&R->mu);
+	bad &= atomic_load(&R->active);
 	for (int i = 0; i < R->s->nspec; i++) {
 		if (!(bad >> i & 1u))
 			continue;
@@ -108,16 +150,17 @@ static void record(struct run *R, uint32_t bad, uint32_t state, int via, const s
 		*v = (struct fl_violation){.found = 1, .state = state, .via_step = via};
 		if (via)
 			v->step = *st;
-		v->why = fl_strdup(fl_buf_str(&R->why[i]));
+		v->why = fl_strdup(fl_buf_str(&W->why[i]));
 		R->r->violated |= 1u << i;
 	}
-	R->active &= ~bad;
-	for (int i = 0; i < R->s->nspec; i++)
-		fl_buf_reset(&R->why[i]);
-	if (!R->active) {
+	uint32_t left = atomic_fetch_and(&R->active, ~bad) & ~bad;
+	if (!left)
 		R->r->decided = 1;
+	pthread_mutex_unlock(&R->mu);
+	for (int i = 0; i < R->s->nspec; i++)
+		fl_buf_reset(&W->why[i]);
+	if (!left)
 		halt(R, "every checked spec has a verdict");
-	}
 }
 
 static int push(struct run *R, uint32_t idx)
@@ -134,20 +177,36 @@ static int push(struct run *R, uint32_t idx)
 	return FL_OK;
 }
 
-/* Stores a successor; returns its index, or -1 when the run must stop. */
-static long store(struct run *R, uint32_t parent, const struct fl_step *st)
+/* 1 when a full store in this run changes mode instead of stopping the run (BFS only). */
+static int may_degrade(const struct run *R)
 {
+	return R->o->mode == FL_BFS && !R->o->no_fallback && R->st->mode != FL_STORAGE_BITSTATE;
+}
+
+/* Stores W->next; returns its index, -1 when the run must stop, -2 when the store must change
+ * mode first (the expansion is then redone). */
+static long store(struct worker *W, uint32_t parent, const struct fl_step *st)
+{
+	struct run *R = W->R;
 	size_t idx;
-	uint64_t h = fl_store_hash(R->st, R->next);
-	int rc = fl_store_insert(R->st, R->next, h, parent, st, &idx);
+	uint64_t h = fl_store_hash(R->st, W->next);
+	int rc = fl_store_insert(R->st, W->next, h, parent, st, &idx);
+	if (rc == FL_EBOUND && may_degrade(R)) {
+		atomic_store(&R->degrade, 1);
+		return -2;
+	}
 	if (rc == FL_EBOUND || rc == FL_ENOMEM) {
-		halt(R, rc == FL_EBOUND ? "the memory limit (--max-memory) was reached"
-					: "memory ran out");
+		halt(R, rc == FL_EBOUND ? memory_limit(R) : "memory ran out");
 		return -1;
 	}
-	if (rc == FL_STORE_NEW && R->o->mode == FL_DFS && push(R, (uint32_t)idx) != FL_OK) {
-		halt(R, "memory ran out");
-		return -1;
+	if (rc == FL_STORE_NEW) {
+		uint32_t d = fl_store_depth(R->st, idx);
+		if (d > W->depth)
+			W->depth = d;
+		if (R->o->mode == FL_DFS && push(R, (uint32_t)idx) != FL_OK) {
+			halt(R, "memory ran out");
+			return -1;
+		}
 	}
 	if (R->o->max_states && R->st->count >= R->o->max_states)
 		halt(R, "the state limit (--max-states) was reached");
@@ -155,15 +214,19 @@ static long store(struct run *R, uint32_t parent, const struct fl_step *st)
 }
 
 /*
- * Takes step st from R->cur (state `from`); returns 1 if it changed the state, 0 for a
- * stutter, -1 when the run must stop. *to receives the successor's index.
+ * Takes step st from W->cur (state `from`); returns 1 if it changed the state, 0 for a
+ * stutter, -1 when the run must stop, -2 when the store must change first. *to receives the
+ * successor's index.
  */
-static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to)
+static int take(struct worker *W, uint32_t from, const struct fl_step *st, long *to)
 {
+	struct run *R = W->R;
 	struct fl_events ev;
-	struct fl_outcome o = fl_sys_apply_events(R->s, R->cur, R->next, st, R->active, R->why, &ev);
+	struct fl_outcome o = fl_sys_apply_events(R->s, W->cur, W->next, st,
+						  atomic_load_explicit(&R->active, memory_order_relaxed),
+						  W->why, &ev);
 	for (int k = 0; k < ev.n; k++)
-		R->r->events |= 1u << (ev.e[k].type & 31);
+		W->events |= 1u << (ev.e[k].type & 31);
 	if (o.overflow) {
 		internal(R, FL_EINTERNAL, "a step emitted more events than FL_MAX_EVENTS");
 		return -1;
@@ -177,46 +240,58 @@ static int take(struct run *R, uint32_t from, const struct fl_step *st, long *to
 		return -1;
 	}
 	if (o.violated)
-		record(R, o.violated, from, 1, st);
-	if (memcmp(R->next, R->cur, R->s->width) == 0)
+		record(W, o.violated, from, 1, st);
+	if (memcmp(W->next, W->cur, R->s->width) == 0)
 		return 0;
 	if (st->cls == FL_FAULT)
-		cover_fault(R, st);
-	R->r->transitions++;
-	*to = store(R, from, st);
-	return *to < 0 ? -1 : 1;
+		cover_fault(W, st);
+	*to = store(W, from, st);
+	if (*to < 0)
+		return (int)*to;
+	W->transitions++;
+	return 1;
 }
 
-/* Expands state i: every successor, then the at-rest check. */
-static void expand(struct run *R, uint32_t i)
+/* Expands state i: every successor, then the at-rest check. Returns 0, -1 when the run
+ * stops, or -2 when the store must change mode (the expansion's figures are undone: it is
+ * redone from the start, and the successors already stored are then old). */
+static int expand(struct worker *W, uint32_t i)
 {
-	memcpy(R->cur, fl_store_state(R->st, i), R->s->width);
-	int n = fl_sys_steps(R->s, R->cur, R->steps, FL_MAX_STEPS);
+	struct run *R = W->R;
+	memcpy(W->cur, fl_store_state(R->st, i), R->s->width);
+	int n = fl_sys_steps(R->s, W->cur, W->steps, FL_MAX_STEPS);
 	if (n < 0) {
 		internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
-		return;
+		return -1;
 	}
-	cover_steps(R, n);
+	cover_steps(W, n);
+	size_t before = W->transitions;
 	int moved = 0;
 	long to;
 	for (int cls = FL_NORMAL; cls <= FL_TIMEOUT && !moved; cls++) {
 		if (cls == FL_FAULT)
 			continue;
-		for (int k = 0; k < n && !R->stop; k++) {
-			if (R->steps[k].cls != cls && !(cls == FL_NORMAL && R->steps[k].cls == FL_FAULT))
+		for (int k = 0; k < n && !stopped(R); k++) {
+			if (W->steps[k].cls != cls && !(cls == FL_NORMAL && W->steps[k].cls == FL_FAULT))
 				continue;
-			int c = take(R, i, &R->steps[k], &to);
+			int c = take(W, i, &W->steps[k], &to);
+			if (c == -2)
+				W->transitions = before;
 			if (c < 0)
-				return;
-			moved |= c && R->steps[k].cls != FL_FAULT;
+				return c;
+			moved |= c && W->steps[k].cls != FL_FAULT;
 		}
 	}
-	R->r->rest_states += !moved && !R->stop;
-	if (!moved && !R->stop && R->active) {
-		uint32_t bad = fl_sys_at_rest(R->s, R->cur, R->active, R->why);
+	if (stopped(R))
+		return -1;
+	W->rest_states += !moved;
+	uint32_t active = atomic_load_explicit(&R->active, memory_order_relaxed);
+	if (!moved && active) {
+		uint32_t bad = fl_sys_at_rest(R->s, W->cur, active, W->why);
 		if (bad)
-			record(R, bad, i, 0, NULL);
+			record(W, bad, i, 0, NULL);
 	}
+	return 0;
 }
 
 static void progress(struct run *R, double t)
@@ -225,28 +300,116 @@ static void progress(struct run *R, double t)
 		return;
 	R->last_progress = t;
 	double el = t - R->t0;
-	fprintf(stderr, "\r  %zu states, %zu transitions, %.1f s, %.0f states/s, %.1f MB   ",
-		R->st->count, R->r->transitions, el, el > 0 ? (double)R->st->count / el : 0.0,
-		(double)fl_store_bytes(R->st) / 1048576.0);
+	size_t n = R->st->count;
+	fprintf(stderr, "\r  %zu states, %.1f s, %.0f states/s, %.1f MB%s   ", n, el,
+		el > 0 ? (double)n / el : 0.0, (double)fl_store_bytes(R->st) / 1048576.0,
+		R->st->mode == FL_STORAGE_FINGERPRINT ? " (fingerprints)"
+		: R->st->mode == FL_STORAGE_BITSTATE ? " (bitstate)" : "");
 	fflush(stderr);
 }
 
-/* Checks the time limit and prints progress every so often. */
-static void tick(struct run *R, size_t n)
+/* Every 1024 expansions: the time limit, and (first worker only) the progress line. */
+static void tick(struct worker *W)
 {
-	if ((n & 1023) != 0)
+	if ((++W->expanded & 1023) != 0)
 		return;
+	struct run *R = W->R;
 	double t = now();
 	if (R->o->time_limit > 0 && t - R->t0 >= R->o->time_limit)
 		halt(R, "the time limit (--time-limit) was reached");
-	progress(R, t);
+	if (W == R->w)
+		progress(R, t);
+}
+
+/* Expands [lo, hi); when the store must change mode, leaves the rest in W->redo_*. */
+static void expand_range(struct worker *W, size_t lo, size_t hi)
+{
+	struct run *R = W->R;
+	for (size_t i = lo; i < hi && !stopped(R); i++) {
+		if (atomic_load_explicit(&R->degrade, memory_order_relaxed) ||
+		    expand(W, (uint32_t)i) == -2) {
+			W->redo_lo = i;
+			W->redo_hi = hi;
+			return;
+		}
+		tick(W);
+	}
+}
+
+/* One worker's share of the level [R->next, R->hi). */
+static void work_level(struct worker *W)
+{
+	struct run *R = W->R;
+	while (!stopped(R) && !atomic_load_explicit(&R->degrade, memory_order_relaxed)) {
+		size_t lo = atomic_fetch_add(&R->next, CHUNK);
+		if (lo >= R->hi)
+			return;
+		expand_range(W, lo, lo + CHUNK < R->hi ? lo + CHUNK : R->hi);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *W = arg;
+	struct run *R = W->R;
+	for (;;) {
+		pthread_barrier_wait(&R->start);
+		if (R->quit)
+			return NULL;
+		work_level(W);
+		pthread_barrier_wait(&R->done);
+	}
+}
+
+/* Every worker expands the level [R->next, R->hi) until it is done or the store is full. */
+static void run_level(struct run *R)
+{
+	if (R->nworkers > 1)
+		pthread_barrier_wait(&R->start);
+	work_level(&R->w[0]);
+	if (R->nworkers > 1)
+		pthread_barrier_wait(&R->done);
+}
+
+/* The store hit the memory limit: retires the expanded levels (below lo), changes its mode
+ * and expands what the workers left, until the level can go on or the run must stop. */
+static void degrade(struct run *R, size_t lo)
+{
+	while (atomic_load(&R->degrade) && !stopped(R)) {
+		atomic_store(&R->degrade, 0);
+		struct fl_store *st = R->st;
+		size_t room = R->budget > fl_store_bytes(st) ? R->budget - fl_store_bytes(st) : 0;
+		int from = st->mode;
+		if (from == FL_STORAGE_BITSTATE || fl_store_retire(st, lo) != FL_OK ||
+		    (from == FL_STORAGE_FINGERPRINT && room < ((size_t)1 << 20)) ||
+		    fl_store_degrade(st, room) != FL_OK) {
+			halt(R, memory_limit(R));
+			return;
+		}
+		R->r->fallback_at[from] = st->count;
+		for (int k = 0; k < R->nworkers && !atomic_load(&R->degrade); k++) {
+			size_t a = R->w[k].redo_lo, b = R->w[k].redo_hi;
+			R->w[k].redo_lo = R->w[k].redo_hi = 0;
+			expand_range(&R->w[0], a, b);
+		}
+	}
 }
 
 static void bfs(struct run *R)
 {
-	for (size_t i = 0; i < R->st->count && !R->stop; i++) {
-		expand(R, (uint32_t)i);
-		tick(R, i);
+	for (size_t lo = 0; lo < R->st->count && !stopped(R);) {
+		size_t hi = R->st->count;
+		if (fl_store_retire(R->st, lo) != FL_OK) {
+			halt(R, "no temporary file could be written for retired states (TMPDIR)");
+			return;
+		}
+		atomic_store(&R->next, lo);
+		R->hi = hi;
+		do {
+			run_level(R);
+			degrade(R, lo);
+		} while (!stopped(R) && atomic_load(&R->next) < hi);
+		lo = hi;
 	}
 }
 
@@ -256,9 +419,9 @@ static void dfs(struct run *R)
 		halt(R, "memory ran out");
 		return;
 	}
-	for (size_t n = 0; R->sp && !R->stop; n++) {
-		expand(R, R->stack[--R->sp]);
-		tick(R, n);
+	while (R->sp && !stopped(R)) {
+		expand(R->w, R->stack[--R->sp]);
+		tick(R->w);
 	}
 }
 
@@ -271,28 +434,28 @@ static uint64_t next_random(struct run *R)
 	return z ^ (z >> 31);
 }
 
-static int moves(struct run *R, const struct fl_step *st)
+static int moves(struct worker *W, const struct fl_step *st)
 {
-	struct fl_outcome o = fl_sys_apply(R->s, R->cur, R->next, st, 0, NULL);
-	return o.status != FL_OK || memcmp(R->next, R->cur, R->s->width) != 0;
+	struct fl_outcome o = fl_sys_apply(W->R->s, W->cur, W->next, st, 0, NULL);
+	return o.status != FL_OK || memcmp(W->next, W->cur, W->R->s->width) != 0;
 }
 
 /*
- * Indices of the steps from R->cur that change it, with the same classes as expand(): normal
+ * Indices of the steps from W->cur that change it, with the same classes as expand(): normal
  * and fault steps, and timeouts only where no normal step moves. *rest is set when no normal
  * or timeout step moves (faults may remain): the state is at rest.
  */
-static int moving_steps(struct run *R, int n, int *pick, int *rest)
+static int moving_steps(struct worker *W, int n, int *pick, int *rest)
 {
 	int m = 0, normal = 0;
 	for (int k = 0; k < n; k++)
-		if (R->steps[k].cls != FL_TIMEOUT && moves(R, &R->steps[k])) {
+		if (W->steps[k].cls != FL_TIMEOUT && moves(W, &W->steps[k])) {
 			pick[m++] = k;
-			normal |= R->steps[k].cls == FL_NORMAL;
+			normal |= W->steps[k].cls == FL_NORMAL;
 		}
 	*rest = !normal;
 	for (int k = 0; k < n && !normal; k++)
-		if (R->steps[k].cls == FL_TIMEOUT && moves(R, &R->steps[k])) {
+		if (W->steps[k].cls == FL_TIMEOUT && moves(W, &W->steps[k])) {
 			pick[m++] = k;
 			*rest = 0;
 		}
@@ -302,27 +465,29 @@ static int moving_steps(struct run *R, int n, int *pick, int *rest)
 /* One walk of at most R->o->depth steps from the initial state. */
 static void walk_once(struct run *R, int *pick)
 {
+	struct worker *W = R->w;
 	uint32_t at = 0;
-	for (long d = 0; d < R->o->depth && !R->stop; d++) {
-		memcpy(R->cur, fl_store_state(R->st, at), R->s->width);
-		int n = fl_sys_steps(R->s, R->cur, R->steps, FL_MAX_STEPS), rest;
+	for (long d = 0; d < R->o->depth && !stopped(R); d++) {
+		memcpy(W->cur, fl_store_state(R->st, at), R->s->width);
+		int n = fl_sys_steps(R->s, W->cur, W->steps, FL_MAX_STEPS), rest;
 		if (n < 0) {
 			internal(R, FL_EINTERNAL, "more steps enabled than FL_MAX_STEPS");
 			return;
 		}
-		cover_steps(R, n);
-		int m = moving_steps(R, n, pick, &rest);
-		R->r->rest_states += rest != 0;
-		if (rest && R->active) {
-			uint32_t bad = fl_sys_at_rest(R->s, R->cur, R->active, R->why);
+		cover_steps(W, n);
+		int m = moving_steps(W, n, pick, &rest);
+		W->rest_states += rest != 0;
+		uint32_t active = atomic_load(&R->active);
+		if (rest && active) {
+			uint32_t bad = fl_sys_at_rest(R->s, W->cur, active, W->why);
 			if (bad)
-				record(R, bad, at, 0, NULL);
+				record(W, bad, at, 0, NULL);
 		}
 		long to;
-		if (m == 0 || take(R, at, &R->steps[pick[next_random(R) % (uint64_t)m]], &to) <= 0)
+		if (m == 0 || take(W, at, &W->steps[pick[next_random(R) % (uint64_t)m]], &to) <= 0)
 			return;
 		at = (uint32_t)to;
-		tick(R, R->r->transitions);
+		tick(W);
 	}
 }
 
@@ -333,17 +498,60 @@ static void walk(struct run *R)
 		halt(R, "memory ran out");
 		return;
 	}
-	for (long w = 0; w < R->o->walks && !R->stop; w++)
+	for (long w = 0; w < R->o->walks && !stopped(R); w++)
 		walk_once(R, pick);
 	fl_free(pick);
 }
 
+/* Starts the BFS helper threads (worker 0 is the caller); returns how many started. */
+static int start_threads(struct run *R, pthread_t *tid)
+{
+	if (R->nworkers < 2)
+		return 0;
+	pthread_barrier_init(&R->start, NULL, (unsigned)R->nworkers);
+	pthread_barrier_init(&R->done, NULL, (unsigned)R->nworkers);
+	int k = 1;
+	for (; k < R->nworkers; k++)
+		if (pthread_create(&tid[k], NULL, worker_main, &R->w[k]) != 0)
+			break;
+	if (k < R->nworkers) { /* run with fewer: the barriers count every worker */
+		R->quit = 1;
+		pthread_barrier_wait(&R->start);
+		for (int j = 1; j < k; j++)
+			pthread_join(tid[j], NULL);
+		pthread_barrier_destroy(&R->start);
+		pthread_barrier_destroy(&R->done);
+		R->quit = 0;
+		R->nworkers = 1;
+		return 0;
+	}
+	return k - 1;
+}
+
+static void stop_threads(struct run *R, pthread_t *tid, int n)
+{
+	if (!n)
+		return;
+	R->quit = 1;
+	pthread_barrier_wait(&R->start);
+	for (int k = 1; k <= n; k++)
+		pthread_join(tid[k], NULL);
+	pthread_barrier_destroy(&R->start);
+	pthread_barrier_destroy(&R->done);
+}
+
 static void explore(struct run *R)
 {
-	if (R->stop) /* nothing to check, or setup already hit a limit */
+	if (stopped(R)) /* nothing to check, or setup already hit a limit */
 		return;
 	switch (R->o->mode) {
-	case FL_BFS: bfs(R); break;
+	case FL_BFS: {
+		pthread_t tid[FL_MAX_THREADS + 1];
+		int n = start_threads(R, tid);
+		bfs(R);
+		stop_threads(R, tid, n);
+		break;
+	}
 	case FL_DFS: dfs(R); break;
 	case FL_RANDOM: walk(R); break;
 	}
@@ -355,9 +563,14 @@ static void judge_cycles(struct run *R)
 {
 	double limit = R->o->time_limit;
 	struct fl_cycles_limits lim = {R->o->max_memory, limit > 0 ? R->t0 + limit : 0};
-	for (int i = 0; i < R->s->nspec && !R->stop; i++) {
+	for (int i = 0; i < R->s->nspec && !stopped(R); i++) {
 		if (!(R->active >> i & 1u) || !R->s->spec[i].kind->cycles)
 			continue;
+		if (R->st->mode != FL_STORAGE_EXACT) {
+			halt(R, "a cycles spec (progress) is judged on the stored graph, which only "
+				"exact storage keeps");
+			return;
+		}
 		struct fl_err ce = {0};
 		int rc = fl_cycles_check(R->s, R->st, i, &lim, &R->r->viol[i], &ce);
 		char why[sizeof R->r->stop_reason];
@@ -371,19 +584,53 @@ static void judge_cycles(struct run *R)
 	}
 }
 
+/* The store's budget: --max-memory, or 3/4 of the RAM. */
+static size_t budget(const struct fl_search_opts *o)
+{
+	if (o->max_memory)
+		return o->max_memory;
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	return pages > 0 && size > 0 ? (size_t)pages / 4 * 3 * (size_t)size : 0;
+}
+
+static int setup_workers(struct run *R)
+{
+	R->nworkers = R->o->mode == FL_BFS && R->o->threads > 1 ? R->o->threads : 1;
+	if (R->nworkers > FL_MAX_THREADS)
+		R->nworkers = FL_MAX_THREADS;
+	R->w = fl_calloc((size_t)R->nworkers, sizeof *R->w);
+	if (!R->w)
+		return FL_ENOMEM;
+	for (int k = 0; k < R->nworkers; k++) {
+		struct worker *W = &R->w[k];
+		W->R = R;
+		W->cur = fl_alloc(R->s->width);
+		W->next = fl_alloc(R->s->width);
+		W->enabled = fl_calloc((size_t)R->s->ninst + 1, sizeof *W->enabled);
+		W->injected = fl_calloc((size_t)R->s->nbudget + 1, 1);
+		if (!W->cur || !W->next || !W->enabled || !W->injected)
+			return FL_ENOMEM;
+	}
+	return FL_OK;
+}
+
 static int setup(struct run *R)
 {
-	int rc = fl_store_init(R->st, R->s->width, sizeof(struct fl_step), R->o->max_memory);
-	R->cur = fl_alloc(R->s->width);
-	R->next = fl_alloc(R->s->width);
-	R->r->enabled = fl_alloc((size_t)R->s->ninst * sizeof *R->r->enabled + 1);
-	R->r->injected = fl_alloc((size_t)R->s->nbudget + 1);
-	if (rc != FL_OK || !R->cur || !R->next || !R->r->enabled || !R->r->injected)
+	const struct fl_search_opts *o = R->o;
+	R->budget = budget(o);
+	/* bitstate: half of --max-memory, or store.c's default (64 MiB) */
+	size_t bits = o->storage == FL_STORAGE_BITSTATE ? o->max_memory / 2 : 0;
+	int rc = fl_store_open(R->st, R->s->width, sizeof(struct fl_step), R->budget, o->storage,
+			       o->mode == FL_BFS && o->threads > 1, bits);
+	R->r->enabled = fl_calloc((size_t)R->s->ninst + 1, sizeof *R->r->enabled);
+	R->r->injected = fl_calloc((size_t)R->s->nbudget + 1, 1);
+	if (rc != FL_OK || setup_workers(R) != FL_OK || !R->r->enabled || !R->r->injected)
 		return fl_fail(R->e, FL_ENOMEM, "out of memory before the search began");
-	fl_sys_init_state(R->s, R->next);
+	uint8_t *v = R->w[0].next;
+	fl_sys_init_state(R->s, v);
 	struct fl_step none = {0};
 	size_t idx;
-	rc = fl_store_insert(R->st, R->next, fl_store_hash(R->st, R->next), FL_NO_PARENT, &none, &idx);
+	rc = fl_store_insert(R->st, v, fl_store_hash(R->st, v), FL_NO_PARENT, &none, &idx);
 	if (rc == FL_EBOUND) {
 		halt(R, "the memory limit (--max-memory) is below what one state needs");
 		return FL_OK;
@@ -391,13 +638,32 @@ static int setup(struct run *R)
 	return rc == FL_STORE_NEW ? FL_OK : fl_fail(R->e, FL_ENOMEM, "out of memory before the search began");
 }
 
+/* The workers' figures and coverage, into the result. */
+static void gather(struct run *R)
+{
+	struct fl_result *r = R->r;
+	for (int k = 0; k < R->nworkers && R->w; k++) {
+		struct worker *W = &R->w[k];
+		r->transitions += W->transitions;
+		r->rest_states += W->rest_states;
+		r->events |= W->events;
+		if (W->depth > r->depth)
+			r->depth = W->depth;
+		for (int i = 0; W->enabled && i < R->s->ninst; i++)
+			r->enabled[i] |= W->enabled[i];
+		for (int i = 0; W->injected && i < R->s->nbudget; i++)
+			r->injected[i] |= W->injected[i];
+	}
+}
+
 static void figures(struct run *R)
 {
 	struct fl_result *r = R->r;
+	gather(R);
 	r->states = R->st->count;
-	for (size_t i = 0; i < R->st->count; i++)
-		if (R->st->depths[i] > r->depth)
-			r->depth = R->st->depths[i];
+	r->threads = R->nworkers;
+	r->storage = R->st->mode;
+	r->expected_misses = fl_store_expected_misses(R->st);
 	r->seconds = now() - R->t0;
 	r->store_bytes = fl_store_bytes(R->st);
 	r->peak_rss = fl_peak_rss();
@@ -405,38 +671,51 @@ static void figures(struct run *R)
 		fprintf(stderr, "\r%*s\r", 78, "");
 }
 
+static void free_workers(struct run *R)
+{
+	for (int k = 0; R->w && k < R->nworkers; k++) {
+		for (int i = 0; i < FL_MAX_SPECS; i++)
+			fl_buf_fini(&R->w[k].why[i]);
+		fl_free(R->w[k].cur);
+		fl_free(R->w[k].next);
+		fl_free(R->w[k].enabled);
+		fl_free(R->w[k].injected);
+	}
+	fl_free(R->w);
+}
+
 int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct fl_store *st,
 		  struct fl_result *r, struct fl_err *e)
 {
-	struct run *R = fl_alloc(sizeof *R);
+	struct run *R = fl_calloc(1, sizeof *R);
 	*r = (struct fl_result){0};
 	if (!R)
 		return fl_fail(e, FL_ENOMEM, "out of memory before the search began");
-	*R = (struct run){.s = s, .o = o, .st = st, .r = r, .e = e, .rng = o->seed, .t0 = now()};
+	R->s = s, R->o = o, R->st = st, R->r = r, R->e = e, R->rng = o->seed, R->t0 = now();
+	pthread_mutex_init(&R->mu, NULL);
 	R->last_progress = R->t0; /* the first progress line comes after a second */
-	r->checked = R->active = fl_sys_checked_mask(s);
+	r->checked = fl_sys_checked_mask(s);
+	atomic_store(&R->active, r->checked);
 	int rc = setup(R);
 	if (rc == FL_OK) {
 		if (!R->active)
 			halt(R, "no spec is checked");
 		explore(R);
-		if (!R->stop && o->mode != FL_RANDOM)
+		if (!stopped(R) && o->mode != FL_RANDOM)
 			judge_cycles(R);
-		r->complete = !R->stop && o->mode != FL_RANDOM;
+		r->complete = !stopped(R) && o->mode != FL_RANDOM;
 		if (r->complete)
 			r->decided = 1;
-		if (o->mode == FL_RANDOM && !R->stop)
+		if (o->mode == FL_RANDOM && !stopped(R))
 			snprintf(r->stop_reason, sizeof r->stop_reason,
 				 "random walks sample the state space; they cannot show a spec holds");
 		r->coverage = r->complete ? FL_COVER_ALL
-			      : o->mode == FL_RANDOM && !R->stop ? FL_COVER_SAMPLED : FL_COVER_NONE;
+			      : o->mode == FL_RANDOM && !stopped(R) ? FL_COVER_SAMPLED : FL_COVER_NONE;
 		figures(R);
 		rc = R->fatal;
 	}
-	for (int i = 0; i < FL_MAX_SPECS; i++)
-		fl_buf_fini(&R->why[i]);
-	fl_free(R->cur);
-	fl_free(R->next);
+	free_workers(R);
+	pthread_mutex_destroy(&R->mu);
 	fl_free(R->stack);
 	fl_free(R);
 	return rc;

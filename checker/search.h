@@ -18,6 +18,8 @@
 
 enum fl_search_mode { FL_BFS, FL_DFS, FL_RANDOM };
 
+#define FL_MAX_THREADS 64
+
 /* How visited states are kept. EXACT: every state in full (traces, cycles specs, no doubt);
  * FINGERPRINT: a 64-bit hash per state (a state may be missed with the printed probability);
  * BITSTATE: a few bits per state (bug hunting: states are missed, a run never says "holds"
@@ -32,8 +34,10 @@ struct fl_search_opts {
 	size_t max_memory;    /* bytes for the store; 0 = no limit */
 	double time_limit;    /* seconds; 0 = no limit */
 	int progress;         /* 1: a progress line on stderr about once a second */
-	int threads;          /* BFS worker threads; 0 or 1: one */
-	int storage;          /* enum fl_storage */
+	int threads;          /* BFS worker threads; 0 or 1: one (at most FL_MAX_THREADS) */
+	int storage;          /* enum fl_storage to start with */
+	int no_fallback;      /* 1: a full store ends the run instead of changing mode (BFS
+				 otherwise goes on from EXACT to FINGERPRINT to BITSTATE) */
 };
 
 struct fl_violation {
@@ -57,6 +61,11 @@ struct fl_result {
 	double seconds;
 	size_t store_bytes;
 	long peak_rss;          /* bytes */
+	int threads;            /* BFS workers that ran */
+	int storage;            /* enum fl_storage at the end of the run */
+	size_t fallback_at[2];  /* states stored when the store left EXACT (index 0) and
+				   FINGERPRINT (1) for the memory limit; 0 = it did not */
+	double expected_misses; /* fl_store_expected_misses: states the run may have missed */
 	uint32_t checked;       /* specs checked */
 	uint32_t violated;      /* specs found violated (reachable specs: found reached) */
 	struct fl_violation viol[FL_MAX_SPECS];

@@ -1,42 +1,85 @@
 /*
  * store.h - the visited-state store: every state the search has seen, once.
  *
- * States are fixed-width byte vectors kept in one arena in discovery order, so an index is a
- * stable name for a state (BFS walks the arena as its queue). Each state carries its XXH3-64
- * hash, the index of the state it was first reached from, its depth and an opaque edge label
- * (the step taken), so traces can be rebuilt by walking parents back to the root.
- * Lookup is open addressing with linear probing over a power-of-two slot table. A slot holds
- * the state's index and the top 32 bits of its hash, so a probe rarely touches the arena; a
- * tag match is confirmed by a full byte comparison, so a collision never merges two states.
- * The store owns every stored state; callers keep indices, because the arena moves on growth.
+ * States are fixed-width byte vectors numbered in discovery order, so an index is a stable name
+ * for a state (BFS walks the indices as its queue). Each state carries its XXH3-64 hash, the
+ * index of the state it was first reached from, its depth and an opaque edge label (the step
+ * taken), so traces can be rebuilt by walking parents back to the root.
+ *
+ * Memory: per-state data lives in blocks of FL_STORE_BLOCK states that never move once
+ * allocated (so several threads may read states while others insert). Lookup is open
+ * addressing with linear probing over FL_STORE_STRIPES independent slot tables (stripes),
+ * chosen by the hash's top bits, each with its own lock and power-of-two size.
+ *
+ * Three ways to remember a state (enum fl_storage in search.h):
+ *   EXACT: a slot holds the state's index and 32 bits of its hash; a tag match is confirmed by
+ *     comparing the stored bytes, so two states are never merged.
+ *   FINGERPRINT: a slot holds the state's 64-bit hash alone; two states with the same hash
+ *     are merged (the second is missed). States and their parent/step records are kept only
+ *     until the search retires them (fl_store_retire): records then go to a temporary file,
+ *     read back for traces. Per state in memory: the slot (8 bytes at up to 3/4 load).
+ *   BITSTATE: FL_STORE_BITS_K bits per state in one bit array (Holzmann's supertrace); a
+ *     state whose bits are all set already is taken as seen. Retiring as in FINGERPRINT.
+ *
+ * Thread safety: with `shared` set, fl_store_insert may run in several threads at once; a
+ * state's bytes, parent, label and depth are written before its slot is published. Everything
+ * else (init, retire, find, fini, the accessors for states being inserted) is for one thread,
+ * or for states inserted before the readers' last synchronisation point (a barrier).
  */
 #ifndef FL_STORE_H
 #define FL_STORE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define FL_NO_PARENT UINT32_MAX
+#define FL_STORE_BLOCK_BITS 14
+#define FL_STORE_BLOCK ((size_t)1 << FL_STORE_BLOCK_BITS)
+#define FL_STORE_STRIPE_BITS 6
+#define FL_STORE_STRIPES (1u << FL_STORE_STRIPE_BITS)
+#define FL_STORE_BITS_K 3
+
+struct fl_stripe {
+	uint64_t *slots;   /* EXACT: high 32 bits tag, low 32 index + 1; else the hash (0: empty) */
+	size_t nslots;     /* a power of two */
+	size_t used;
+	atomic_flag lock;
+	char pad[64 - 2 * sizeof(size_t) - sizeof(uint64_t *) - sizeof(atomic_flag)];
+};
 
 struct fl_store {
-	size_t width;       /* bytes per state */
-	size_t label_size;  /* bytes per edge label */
-	size_t count;       /* states stored */
-	size_t cap;         /* states the arena can hold before growing */
-	size_t nslots;      /* slot table size, a power of two */
-	size_t max_bytes;   /* 0 = no limit; growth past it fails with FL_EBOUND */
-	uint8_t *states;    /* cap * width bytes */
-	uint8_t *labels;    /* cap * label_size bytes */
-	uint64_t *hashes;   /* per state */
-	uint32_t *parents;  /* per state; FL_NO_PARENT for roots */
-	uint32_t *depths;   /* per state; 0 for roots */
-	uint64_t *slots;    /* high 32 bits: hash tag; low 32: state index + 1 (0 = empty) */
+	size_t width;            /* bytes per state */
+	size_t label_size;       /* bytes per edge label */
+	int mode;                /* enum fl_storage */
+	int shared;              /* 1: inserts may run concurrently (locks are taken) */
+	size_t max_bytes;        /* 0 = no limit; growth past it fails with FL_EBOUND */
+	_Atomic size_t count;    /* states stored (indices handed out) */
+	_Atomic size_t bytes;    /* bytes allocated */
+	size_t meta_size;        /* bytes of one state's record: label, parent, depth, hash */
+	_Atomic(uint8_t *) *blocks;  /* per block of FL_STORE_BLOCK states: the vectors */
+	_Atomic(uint8_t *) *metas;   /* per block: labels, then parents, depths, hashes */
+	size_t nblocks;          /* entries of blocks/metas (covers 2^32 states) */
+	size_t retired;          /* blocks below this one were retired */
+	pthread_mutex_t grow;    /* allocating a block */
+	struct fl_stripe *stripes;
+	_Atomic uint64_t *bits;  /* BITSTATE */
+	size_t nbits;            /* a power of two */
+	_Atomic size_t bits_set; /* BITSTATE: bits set, for the fill ratio */
+	int spill;               /* file descriptor of retired records, or -1 */
 };
 
 enum { FL_STORE_OLD = 0, FL_STORE_NEW = 1 };
 
-/* Initialises st for states of `width` bytes; returns FL_OK or FL_ENOMEM. */
+/* Initialises st for exact storage of states of `width` bytes, for one thread; returns FL_OK
+ * or FL_ENOMEM. */
 int fl_store_init(struct fl_store *st, size_t width, size_t label_size, size_t max_bytes);
+
+/* As fl_store_init with a storage mode (enum fl_storage) and `shared` for concurrent inserts.
+ * bitstate_bytes sizes the bit array (rounded down to a power of two; 0: 64 MiB). */
+int fl_store_open(struct fl_store *st, size_t width, size_t label_size, size_t max_bytes,
+		  int mode, int shared, size_t bitstate_bytes);
 void fl_store_fini(struct fl_store *st);
 
 /* The hash the store uses for a state vector (XXH3-64). */
@@ -45,26 +88,50 @@ uint64_t fl_store_hash(const struct fl_store *st, const uint8_t *v);
 /*
  * Looks v up and inserts it if absent. Returns FL_STORE_NEW (stored as a new state whose
  * parent/depth/label are as given), FL_STORE_OLD (already present; nothing changes), or a
- * negative code: FL_ENOMEM, or FL_EBOUND when growing would pass max_bytes. *idx receives
- * the state's index on success. v must not point into the store (it may move).
+ * negative code: FL_ENOMEM, or FL_EBOUND when growing would pass max_bytes (the store is then
+ * unchanged). *idx receives the state's index on success (EXACT only for an old state: the
+ * other modes do not know it and write FL_NO_PARENT). v must not point into the store.
  */
 int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32_t parent,
 		    const void *label, size_t *idx);
 
-/* Index of v, or -1 if absent. */
+/* Index of v, or -1 if absent (EXACT only). */
 long fl_store_find(const struct fl_store *st, const uint8_t *v, uint64_t hash);
 
+/*
+ * FINGERPRINT and BITSTATE: frees the vectors of every state below index `below` and moves
+ * their records to the spill file (traces read them back). Returns FL_OK or FL_ENOMEM (no
+ * temporary file could be written; nothing is retired). No-op for EXACT.
+ */
+int fl_store_retire(struct fl_store *st, size_t below);
+
+/*
+ * Turns an EXACT store into a FINGERPRINT one (or a FINGERPRINT one into BITSTATE with a bit
+ * array of bitstate_bytes), keeping every state's index, record and unretired vector. The
+ * search calls it when the memory limit is reached. Returns FL_OK or FL_ENOMEM (unchanged).
+ */
+int fl_store_degrade(struct fl_store *st, size_t bitstate_bytes);
+
+/* State i's vector (not retired). */
 static inline const uint8_t *fl_store_state(const struct fl_store *st, size_t i)
 {
-	return st->states + i * st->width;
+	uint8_t *b = atomic_load_explicit(&st->blocks[i >> FL_STORE_BLOCK_BITS], memory_order_acquire);
+	return b + (i & (FL_STORE_BLOCK - 1)) * st->width;
 }
 
-static inline const void *fl_store_label(const struct fl_store *st, size_t i)
-{
-	return st->labels + i * st->label_size;
-}
+/* State i's parent, depth and label (read back from the spill file when retired). */
+uint32_t fl_store_parent(const struct fl_store *st, size_t i);
+uint32_t fl_store_depth(const struct fl_store *st, size_t i);
+void fl_store_label(const struct fl_store *st, size_t i, void *out);
+uint64_t fl_store_hash_of(const struct fl_store *st, size_t i);
 
-/* Bytes currently allocated by the store. */
+/* Bytes currently allocated by the store (in memory; the spill file is not counted). */
 size_t fl_store_bytes(const struct fl_store *st);
+
+/* How many states the run may have missed through hash collisions, expected (an upper
+ * bound): 0 for EXACT; n^2 / 2^65 for n fingerprints; the sum over inserts of the chance that
+ * all k bits were already set (from the final fill) for BITSTATE. Below 1 it also bounds the
+ * probability that any state was missed. */
+double fl_store_expected_misses(const struct fl_store *st);
 
 #endif

@@ -21,7 +21,7 @@ int fl_trace_build(const struct fl_sys *s, const struct fl_store *st, const stru
 	if (!t->why)
 		return FL_ENOMEM;
 	int n = v->via_step ? 1 : 0;
-	for (uint32_t i = v->state; st->parents[i] != FL_NO_PARENT; i = st->parents[i])
+	for (uint32_t i = v->state; fl_store_parent(st, i) != FL_NO_PARENT; i = fl_store_parent(st, i))
 		n++;
 	int total = n + (lasso ? v->loop_len : 0);
 	t->steps = fl_alloc((size_t)(total ? total : 1) * sizeof *t->steps);
@@ -31,8 +31,8 @@ int fl_trace_build(const struct fl_sys *s, const struct fl_store *st, const stru
 	int k = n;
 	if (v->via_step)
 		t->steps[--k] = v->step;
-	for (uint32_t i = v->state; st->parents[i] != FL_NO_PARENT; i = st->parents[i])
-		memcpy(&t->steps[--k], fl_store_label(st, i), sizeof *t->steps);
+	for (uint32_t i = v->state; fl_store_parent(st, i) != FL_NO_PARENT; i = fl_store_parent(st, i))
+		fl_store_label(st, i, &t->steps[--k]);
 	if (lasso) {
 		memcpy(t->steps + n, v->loop, (size_t)v->loop_len * sizeof *t->steps);
 		t->loop = n;

@@ -41,6 +41,13 @@ void *fl_alloc(size_t n)
 	return calloc(1, n ? n : 1);
 }
 
+void *fl_calloc(size_t n, size_t size)
+{
+	if (should_fail())
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
 void *fl_realloc(void *p, size_t n)
 {
 	if (should_fail())

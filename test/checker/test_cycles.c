@@ -496,7 +496,7 @@ Test(cycles, blinker_after_worker)
 	for (int k = 3; k < 5; k++)
 		cr_expect_eq(l->steps[k].inst, 0, "loop step %d is the blinker's", k + 1);
 	const struct fl_violation *v = &t.r.viol[prog(&t)];
-	cr_expect_eq(t.st.depths[v->state], 3);
+	cr_expect_eq(fl_store_depth(&t.st, v->state), 3);
 	cr_expect_eq(v->loop_len, 2);
 	cr_expect_str_eq(v->why, "blinker cycles forever through 2 states without any record "
 				 "making progress.");
