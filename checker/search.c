@@ -380,9 +380,9 @@ static void degrade(struct run *R, size_t lo)
 		struct fl_store *st = R->st;
 		size_t room = R->budget > fl_store_bytes(st) ? R->budget - fl_store_bytes(st) : 0;
 		int from = st->mode;
-		if (from == FL_STORAGE_BITSTATE || fl_store_retire(st, lo) != FL_OK ||
-		    (from == FL_STORAGE_FINGERPRINT && room < ((size_t)1 << 20)) ||
-		    fl_store_degrade(st, room) != FL_OK) {
+		if (from == FL_STORAGE_BITSTATE ||
+		    (from == FL_STORAGE_FINGERPRINT && room < ((size_t)1 << 18)) ||
+		    fl_store_degrade(st, room) != FL_OK || fl_store_retire(st, lo) != FL_OK) {
 			halt(R, memory_limit(R));
 			return;
 		}
@@ -618,7 +618,7 @@ static int setup(struct run *R)
 {
 	const struct fl_search_opts *o = R->o;
 	R->budget = budget(o);
-	/* bitstate: half of --max-memory, or store.c's default (64 MiB) */
+	/* bitstate: half of --max-memory, or store.c's default (16 MiB) */
 	size_t bits = o->storage == FL_STORAGE_BITSTATE ? o->max_memory / 2 : 0;
 	int rc = fl_store_open(R->st, R->s->width, sizeof(struct fl_step), R->budget, o->storage,
 			       o->mode == FL_BFS && o->threads > 1, bits);

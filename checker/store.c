@@ -20,14 +20,14 @@
 #include <xxhash.h>
 
 #define INITIAL_SLOTS 64
-#define NBLOCKS (((size_t)1 << 32) >> FL_STORE_BLOCK_BITS)
-#define DEFAULT_BITS_BYTES ((size_t)64 << 20)
+#define BLOCK_TARGET ((size_t)256 << 10) /* bytes of vectors per block, about */
+#define DEFAULT_BITS_BYTES ((size_t)16 << 20) /* 2^27 bits, as SPIN's -w27 */
 
 /* Offsets inside a meta block: labels, then parents, depths and hashes. */
-static size_t meta_parents(const struct fl_store *st) { return FL_STORE_BLOCK * st->label_size; }
-static size_t meta_depths(const struct fl_store *st) { return meta_parents(st) + FL_STORE_BLOCK * 4; }
-static size_t meta_hashes(const struct fl_store *st) { return meta_depths(st) + FL_STORE_BLOCK * 4; }
-static size_t meta_bytes(const struct fl_store *st) { return FL_STORE_BLOCK * st->meta_size; }
+static size_t meta_parents(const struct fl_store *st) { return st->block * st->label_size; }
+static size_t meta_depths(const struct fl_store *st) { return meta_parents(st) + st->block * 4; }
+static size_t meta_hashes(const struct fl_store *st) { return meta_depths(st) + st->block * 4; }
+static size_t meta_bytes(const struct fl_store *st) { return st->block * st->meta_size; }
 
 static void lock(const struct fl_store *st, struct fl_stripe *sp)
 {
@@ -102,10 +102,17 @@ int fl_store_open(struct fl_store *st, size_t width, size_t label_size, size_t m
 {
 	*st = (struct fl_store){.width = width, .label_size = label_size, .mode = mode,
 				.shared = shared, .max_bytes = max_bytes, .spill = -1,
-				.meta_size = label_size + 4 + 4 + 8, .nblocks = NBLOCKS};
+				.meta_size = label_size + 4 + 4 + 8};
+	/* Blocks of about BLOCK_TARGET bytes, so the memory limit is met closely even for wide
+	 * states: at least 64 states, at most FL_STORE_BLOCK. */
+	st->block_bits = FL_STORE_BLOCK_BITS;
+	while (st->block_bits > 6 && ((size_t)1 << st->block_bits) * (width ? width : 1) > BLOCK_TARGET)
+		st->block_bits--;
+	st->block = (size_t)1 << st->block_bits;
+	st->nblocks = ((size_t)1 << 32) >> st->block_bits;
 	pthread_mutex_init(&st->grow, NULL);
-	st->blocks = fl_calloc(NBLOCKS, sizeof *st->blocks);
-	st->metas = fl_calloc(NBLOCKS, sizeof *st->metas);
+	st->blocks = fl_calloc(st->nblocks, sizeof *st->blocks);
+	st->metas = fl_calloc(st->nblocks, sizeof *st->metas);
 	st->stripes = fl_calloc(FL_STORE_STRIPES, sizeof *st->stripes);
 	if (!st->blocks || !st->metas || !st->stripes)
 		return fl_store_fini(st), FL_ENOMEM;
@@ -132,7 +139,8 @@ static void free_slots(struct fl_store *st)
 
 void fl_store_fini(struct fl_store *st)
 {
-	for (size_t b = 0; st->blocks && b < st->nblocks; b++) {
+	size_t used = st->blocks ? ((atomic_load(&st->count) + FL_STORE_STRIPES) >> st->block_bits) + 1 : 0;
+	for (size_t b = 0; b < used && b < st->nblocks; b++) {
 		fl_free(atomic_load(&st->blocks[b]));
 		fl_free(atomic_load(&st->metas[b]));
 	}
@@ -155,7 +163,7 @@ uint64_t fl_store_hash(const struct fl_store *st, const uint8_t *v)
 /* Makes sure blocks (and meta blocks) exist for every index below `upto`. */
 static int ensure_blocks(struct fl_store *st, size_t upto)
 {
-	size_t last = (upto - 1) >> FL_STORE_BLOCK_BITS;
+	size_t last = (upto - 1) >> st->block_bits;
 	if (last >= st->nblocks)
 		return FL_EBOUND;
 	if (atomic_load_explicit(&st->metas[last], memory_order_acquire))
@@ -165,10 +173,10 @@ static int ensure_blocks(struct fl_store *st, size_t upto)
 	for (size_t b = st->retired; b <= last && rc == FL_OK; b++) {
 		if (atomic_load(&st->metas[b]))
 			continue;
-		uint8_t *v = alloc_charged(st, FL_STORE_BLOCK * st->width, &rc);
+		uint8_t *v = alloc_charged(st, st->block * st->width, &rc);
 		uint8_t *m = v ? alloc_charged(st, meta_bytes(st), &rc) : NULL;
 		if (!m) {
-			free_charged(st, v, FL_STORE_BLOCK * st->width);
+			free_charged(st, v, st->block * st->width);
 			break;
 		}
 		atomic_store_explicit(&st->blocks[b], v, memory_order_release);
@@ -198,19 +206,19 @@ static uint64_t slot_value(const struct fl_store *st, uint64_t h, size_t i)
 
 static uint64_t *meta_at(const struct fl_store *st, size_t i, size_t field, size_t size)
 {
-	uint8_t *m = atomic_load_explicit(&st->metas[i >> FL_STORE_BLOCK_BITS], memory_order_acquire);
-	return (uint64_t *)(void *)(m + field + (i & (FL_STORE_BLOCK - 1)) * size);
+	uint8_t *m = atomic_load_explicit(&st->metas[i >> st->block_bits], memory_order_acquire);
+	return (uint64_t *)(void *)(m + field + (i & (st->block - 1)) * size);
 }
 
 /* Reads `size` bytes of state i's record at `field` into out, from memory or the spill file. */
 static void read_meta(const struct fl_store *st, size_t i, size_t field, size_t size, void *out)
 {
-	size_t b = i >> FL_STORE_BLOCK_BITS;
+	size_t b = i >> st->block_bits;
 	if (atomic_load_explicit(&st->metas[b], memory_order_acquire)) {
 		memcpy(out, meta_at(st, i, field, size), size);
 		return;
 	}
-	off_t off = (off_t)(b * meta_bytes(st) + field + (i & (FL_STORE_BLOCK - 1)) * size);
+	off_t off = (off_t)(b * meta_bytes(st) + field + (i & (st->block - 1)) * size);
 	if (st->spill < 0 || pread(st->spill, out, size, off) != (ssize_t)size)
 		memset(out, 0xFF, size); /* cannot happen for a retired block: the write was checked */
 }
@@ -295,8 +303,8 @@ static int resize(struct fl_store *st, struct fl_stripe *sp, size_t n)
 static void write_state(struct fl_store *st, size_t i, const uint8_t *v, uint64_t hash,
 			uint32_t parent, const void *label)
 {
-	uint8_t *b = atomic_load_explicit(&st->blocks[i >> FL_STORE_BLOCK_BITS], memory_order_acquire);
-	memcpy(b + (i & (FL_STORE_BLOCK - 1)) * st->width, v, st->width);
+	uint8_t *b = atomic_load_explicit(&st->blocks[i >> st->block_bits], memory_order_acquire);
+	memcpy(b + (i & (st->block - 1)) * st->width, v, st->width);
 	if (st->label_size)
 		memcpy(meta_at(st, i, 0, st->label_size), label, st->label_size);
 	uint32_t depth = parent == FL_NO_PARENT ? 0 : fl_store_depth(st, parent) + 1;
@@ -427,7 +435,7 @@ int fl_store_retire(struct fl_store *st, size_t below)
 {
 	if (st->mode == FL_STORAGE_EXACT)
 		return FL_OK;
-	size_t end = below >> FL_STORE_BLOCK_BITS;
+	size_t end = below >> st->block_bits;
 	if (end <= st->retired)
 		return FL_OK;
 	if (open_spill(st) != FL_OK)
@@ -439,7 +447,7 @@ int fl_store_retire(struct fl_store *st, size_t below)
 			return FL_ENOMEM;
 		atomic_store(&st->metas[b], NULL);
 		free_charged(st, m, n);
-		free_charged(st, atomic_exchange(&st->blocks[b], NULL), FL_STORE_BLOCK * st->width);
+		free_charged(st, atomic_exchange(&st->blocks[b], NULL), st->block * st->width);
 		st->retired = b + 1;
 	}
 	return FL_OK;

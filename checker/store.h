@@ -6,7 +6,8 @@
  * index of the state it was first reached from, its depth and an opaque edge label (the step
  * taken), so traces can be rebuilt by walking parents back to the root.
  *
- * Memory: per-state data lives in blocks of FL_STORE_BLOCK states that never move once
+ * Memory: per-state data lives in blocks of `block` states (a power of two up to
+ * FL_STORE_BLOCK, about 256 KiB of vectors) that never move once
  * allocated (so several threads may read states while others insert). Lookup is open
  * addressing with linear probing over FL_STORE_STRIPES independent slot tables (stripes),
  * chosen by the hash's top bits, each with its own lock and power-of-two size.
@@ -58,9 +59,11 @@ struct fl_store {
 	_Atomic size_t count;    /* states stored (indices handed out) */
 	_Atomic size_t bytes;    /* bytes allocated */
 	size_t meta_size;        /* bytes of one state's record: label, parent, depth, hash */
-	_Atomic(uint8_t *) *blocks;  /* per block of FL_STORE_BLOCK states: the vectors */
+	_Atomic(uint8_t *) *blocks;  /* per block: the vectors */
 	_Atomic(uint8_t *) *metas;   /* per block: labels, then parents, depths, hashes */
 	size_t nblocks;          /* entries of blocks/metas (covers 2^32 states) */
+	unsigned block_bits;     /* states per block: block = 2^block_bits */
+	size_t block;
 	size_t retired;          /* blocks below this one were retired */
 	pthread_mutex_t grow;    /* allocating a block */
 	struct fl_stripe *stripes;
@@ -77,7 +80,7 @@ enum { FL_STORE_OLD = 0, FL_STORE_NEW = 1 };
 int fl_store_init(struct fl_store *st, size_t width, size_t label_size, size_t max_bytes);
 
 /* As fl_store_init with a storage mode (enum fl_storage) and `shared` for concurrent inserts.
- * bitstate_bytes sizes the bit array (rounded down to a power of two; 0: 64 MiB). */
+ * bitstate_bytes sizes the bit array (rounded down to a power of two; 0: 16 MiB). */
 int fl_store_open(struct fl_store *st, size_t width, size_t label_size, size_t max_bytes,
 		  int mode, int shared, size_t bitstate_bytes);
 void fl_store_fini(struct fl_store *st);
@@ -115,8 +118,8 @@ int fl_store_degrade(struct fl_store *st, size_t bitstate_bytes);
 /* State i's vector (not retired). */
 static inline const uint8_t *fl_store_state(const struct fl_store *st, size_t i)
 {
-	uint8_t *b = atomic_load_explicit(&st->blocks[i >> FL_STORE_BLOCK_BITS], memory_order_acquire);
-	return b + (i & (FL_STORE_BLOCK - 1)) * st->width;
+	uint8_t *b = atomic_load_explicit(&st->blocks[i >> st->block_bits], memory_order_acquire);
+	return b + (i & (st->block - 1)) * st->width;
 }
 
 /* State i's parent, depth and label (read back from the spill file when retired). */

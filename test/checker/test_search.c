@@ -235,7 +235,7 @@ Test(search, limits)
 	cr_expect(strstr(t.r.stop_reason, "--max-states"), "%s", t.r.stop_reason);
 	fl_test_run_fini(&t);
 
-	o = (struct fl_search_opts){.mode = FL_DFS, .max_memory = 2000000};
+	o = (struct fl_search_opts){.mode = FL_DFS, .max_memory = 8000000}; /* > one block of states */
 	fl_test_check("scenarios/active-active/base.yaml", NULL, &o, &t);
 	cr_expect(!t.r.complete);
 	cr_expect(strstr(t.r.stop_reason, "--max-memory"), "%s", t.r.stop_reason);
