@@ -237,7 +237,20 @@ static int fold(struct fl_tree *t, const uint8_t *v, const struct fl_tree_ref *r
 static void unfold_pair(const struct fl_tree *t, uint64_t pair, size_t lo, size_t n, size_t p,
 			uint8_t *out, struct fl_tree_ref *r);
 
-/* Writes the subtree over words [lo, lo + n) whose value is x; with r, files words and ids. */
+/* Copies r's words [lo, lo + n) to out. */
+static void copy_words(const struct fl_tree *t, const struct fl_tree_ref *r, size_t lo, size_t n,
+		       uint8_t *out)
+{
+	size_t end = (lo + n) * 4 < t->width ? (lo + n) * 4 : t->width;
+	memcpy(out + lo * 4, (const uint8_t *)r->w + lo * 4, end - lo * 4);
+}
+
+/*
+ * Writes the subtree over words [lo, lo + n) whose value is x; with r, files words and ids.
+ * A subtree with the id r already has at p is r's words already (an id names one content at
+ * one position): they are copied, not decoded. Subtrees are disjoint, so r's entries for this
+ * one are still those of r's previous vector when they are compared.
+ */
 static void unfold(const struct fl_tree *t, uint32_t x, size_t lo, size_t n, size_t p, uint8_t *out,
 		   struct fl_tree_ref *r)
 {
@@ -245,6 +258,10 @@ static void unfold(const struct fl_tree *t, uint32_t x, size_t lo, size_t n, siz
 		put_word(t, out, lo, x);
 		if (r)
 			r->w[lo] = x;
+		return;
+	}
+	if (r && r->valid && r->ids[p] == x) {
+		copy_words(t, r, lo, n, out);
 		return;
 	}
 	if (r)
@@ -369,6 +386,10 @@ void fl_tree_expand(const struct fl_tree *t, uint64_t key, uint8_t *out)
 
 void fl_tree_expand_ref(const struct fl_tree *t, uint64_t key, uint8_t *out, struct fl_tree_ref *r)
 {
+	if (r->valid && r->key == key) {
+		copy_words(t, r, 0, t->words, out);
+		return;
+	}
 	if (t->words == 1) {
 		put_word(t, out, 0, (uint32_t)key);
 		r->w[0] = (uint32_t)key;

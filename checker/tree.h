@@ -103,7 +103,9 @@ size_t fl_tree_nodes(const struct fl_tree *t);
 int fl_tree_ref_init(struct fl_tree_ref *r, const struct fl_tree *t);
 void fl_tree_ref_fini(struct fl_tree_ref *r);
 
-/* fl_tree_expand, and remembers the vector and its node ids in r. */
+/* fl_tree_expand, and remembers the vector and its node ids in r. Subtrees that r's previous
+ * vector shares (siblings expanded one after another share most) are copied from r, not
+ * decoded. */
 void fl_tree_expand_ref(const struct fl_tree *t, uint64_t key, uint8_t *out, struct fl_tree_ref *r);
 
 /*

@@ -205,6 +205,9 @@ static void check_ref(size_t w, size_t steps)
 	cr_assert_eq(fl_tree_compress_ref(&t, v, &r, &keys[0]), FL_OK, "an unused ref is ignored");
 	for (size_t i = 1; i < steps; i++) {
 		size_t parent = rnd_below(i);
+		if (i % 7 == 0) /* the same key twice: the second comes from r whole */
+			fl_tree_expand_ref(&t, keys[parent], v, &r);
+		memset(v, 0xA5, w); /* whatever expand_ref copies from r must still be written */
 		fl_tree_expand_ref(&t, keys[parent], v, &r);
 		fl_tree_expand(&t, keys[parent], back);
 		cr_assert(memcmp(v, back, w) == 0);
@@ -222,6 +225,34 @@ static void check_ref(size_t w, size_t steps)
 	free(back);
 	free(v);
 	free(keys);
+	fl_tree_ref_fini(&r);
+	fl_tree_fini(&t);
+}
+
+/* Expanding siblings one after another (BFS order) reuses r's subtrees; the bytes must not
+ * notice. */
+Test(tree, expand_ref_of_siblings)
+{
+	enum { W = 265, N = 3000 };
+	struct fl_tree t;
+	struct fl_tree_ref r;
+	rng_state = 2024;
+	uint8_t *vs = walk(N, W, 2, 4), out[W];
+	uint64_t *keys = malloc(N * sizeof *keys);
+	cr_assert(keys);
+	cr_assert_eq(fl_tree_init(&t, W, 0), FL_OK);
+	cr_assert_eq(fl_tree_ref_init(&r, &t), FL_OK);
+	for (size_t i = 0; i < N; i++)
+		cr_assert_eq(fl_tree_compress(&t, vs + i * W, &keys[i]), FL_OK);
+	for (size_t i = 0; i < N; i++) {
+		size_t j = i % 5 ? i : rnd_below(N); /* mostly neighbours, sometimes a jump */
+		memset(out, 0x5A, W);
+		fl_tree_expand_ref(&t, keys[j], out, &r);
+		cr_assert(memcmp(out, vs + j * W, W) == 0, "expansion %zu (vector %zu) differs", i, j);
+		cr_assert(memcmp(r.w, vs + j * W, W) == 0, "r remembers the vector");
+	}
+	free(keys);
+	free(vs);
 	fl_tree_ref_fini(&r);
 	fl_tree_fini(&t);
 }
