@@ -81,7 +81,7 @@ build/faultline: $(REL_DIR)/faultline
 	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(REL_DIR)/tests: $(REL_LIB) $(REL_TOBJ) | test-deps
-	$(CC) $(REL_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	$(CC) $(REL_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -pthread
 
 $(REL_TOBJ): | test-deps
 
@@ -95,7 +95,7 @@ $(ASAN_DIR)/%.o: %.c | test-deps
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(ASAN_DIR)/tests: $(ASAN_LIB) $(ASAN_TOBJ)
-	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS) -pthread
 
 $(ASAN_DIR)/faultline: $(ASAN_OBJ)
 	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -141,6 +141,10 @@ check-one: $(ASAN_DIR)/tests $(ASAN_DIR)/faultline
 # chromium-driver and curl when missing); screenshots land in build/artefacts/.
 test-browser: build/faultline
 	@bash test/browser/report-test.sh
+
+# build/bench-tree COUNT [--width W] [--changes C]: the tree-compression microbenchmark.
+build/bench-tree: bench/tree.c $(REL_DIR)/checker/tree.o $(REL_DIR)/checker/util.o
+	$(CC) $(BASE_CFLAGS) $(REL_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -pthread
 
 bench: build/faultline
 	@bash bench/run.sh
