@@ -33,6 +33,9 @@ struct worker {
 	uint64_t *enabled;      /* per instance, as fl_result.enabled */
 	uint8_t *injected;      /* per budget entry */
 	size_t redo_lo, redo_hi; /* BFS: states left unexpanded when the store had to change */
+	uint8_t *succ;          /* FL_MAX_STEPS successors of one pass (expand_pass) */
+	uint64_t *hash;         /* their hashes */
+	int *pick;              /* the steps they come from */
 };
 
 struct run {
@@ -183,14 +186,14 @@ static int may_degrade(const struct run *R)
 	return R->o->mode == FL_BFS && !R->o->no_fallback && R->st->mode != FL_STORAGE_BITSTATE;
 }
 
-/* Stores W->next; returns its index, -1 when the run must stop, -2 when the store must change
- * mode first (the expansion is then redone). */
-static long store(struct worker *W, uint32_t parent, const struct fl_step *st)
+/* Stores v (hash h), reached from `parent` by st; returns its index, -1 when the run must
+ * stop, -2 when the store must change mode first (the expansion is then redone). */
+static long store(struct worker *W, const uint8_t *v, uint64_t h, uint32_t parent,
+		  const struct fl_step *st)
 {
 	struct run *R = W->R;
 	size_t idx;
-	uint64_t h = fl_store_hash(R->st, W->next);
-	int rc = fl_store_insert(R->st, W->next, h, parent, st, &idx);
+	int rc = fl_store_insert(R->st, v, h, parent, st, &idx);
 	if (rc == FL_EBOUND && may_degrade(R)) {
 		atomic_store(&R->degrade, 1);
 		return -2;
@@ -214,15 +217,15 @@ static long store(struct worker *W, uint32_t parent, const struct fl_step *st)
 }
 
 /*
- * Takes step st from W->cur (state `from`); returns 1 if it changed the state, 0 for a
- * stutter, -1 when the run must stop, -2 when the store must change first. *to receives the
- * successor's index.
+ * Applies step st to W->cur (state `from`) into out: runs the safety monitors (a violation is
+ * recorded even when the successor was seen before) and the coverage. Returns 1 if the state
+ * changed, 0 for a stutter, -1 when the run must stop.
  */
-static int take(struct worker *W, uint32_t from, const struct fl_step *st, long *to)
+static int successor(struct worker *W, uint32_t from, const struct fl_step *st, uint8_t *out)
 {
 	struct run *R = W->R;
 	struct fl_events ev;
-	struct fl_outcome o = fl_sys_apply_events(R->s, W->cur, W->next, st,
+	struct fl_outcome o = fl_sys_apply_events(R->s, W->cur, out, st,
 						  atomic_load_explicit(&R->active, memory_order_relaxed),
 						  W->why, &ev);
 	for (int k = 0; k < ev.n; k++)
@@ -241,15 +244,64 @@ static int take(struct worker *W, uint32_t from, const struct fl_step *st, long 
 	}
 	if (o.violated)
 		record(W, o.violated, from, 1, st);
-	if (memcmp(W->next, W->cur, R->s->width) == 0)
+	if (memcmp(out, W->cur, R->s->width) == 0)
 		return 0;
 	if (st->cls == FL_FAULT)
 		cover_fault(W, st);
-	*to = store(W, from, st);
+	return 1;
+}
+
+/* take() of one step: its successor, stored. Returns as successor(), or -2 (see store). */
+static int take(struct worker *W, uint32_t from, const struct fl_step *st, long *to)
+{
+	int c = successor(W, from, st, W->next);
+	if (c <= 0)
+		return c;
+	*to = store(W, W->next, fl_store_hash(W->R->st, W->next), from, st);
 	if (*to < 0)
 		return (int)*to;
 	W->transitions++;
 	return 1;
+}
+
+/* Steps of W->steps[0..n) that belong to pass cls: NORMAL takes normal and fault steps. */
+static int in_pass(const struct fl_step *st, int cls)
+{
+	return st->cls == cls || (cls == FL_NORMAL && st->cls == FL_FAULT);
+}
+
+/*
+ * One pass of expand(): every successor of the pass first (monitors, hashes, and a prefetch
+ * of each one's slot, so the lookups' cache misses overlap), then each is stored in step
+ * order. Returns -1/-2 as take(), else whether a non-fault step moved.
+ */
+static int expand_pass(struct worker *W, uint32_t i, int n, int cls)
+{
+	struct run *R = W->R;
+	size_t width = R->s->width;
+	int m = 0, moved = 0;
+	for (int k = 0; k < n && !stopped(R); k++) {
+		if (!in_pass(&W->steps[k], cls))
+			continue;
+		uint8_t *out = W->succ + (size_t)m * width;
+		int c = successor(W, i, &W->steps[k], out);
+		if (c < 0)
+			return -1;
+		if (!c)
+			continue;
+		W->hash[m] = fl_store_hash(R->st, out);
+		fl_store_prefetch(R->st, W->hash[m]);
+		W->pick[m++] = k;
+	}
+	for (int q = 0; q < m && !stopped(R); q++) {
+		const struct fl_step *st = &W->steps[W->pick[q]];
+		long to = store(W, W->succ + (size_t)q * width, W->hash[q], i, st);
+		if (to < 0)
+			return (int)to;
+		W->transitions++;
+		moved |= st->cls != FL_FAULT;
+	}
+	return moved;
 }
 
 /* Expands state i: every successor, then the at-rest check. Returns 0, -1 when the run
@@ -267,20 +319,15 @@ static int expand(struct worker *W, uint32_t i)
 	cover_steps(W, n);
 	size_t before = W->transitions;
 	int moved = 0;
-	long to;
 	for (int cls = FL_NORMAL; cls <= FL_TIMEOUT && !moved; cls++) {
 		if (cls == FL_FAULT)
 			continue;
-		for (int k = 0; k < n && !stopped(R); k++) {
-			if (W->steps[k].cls != cls && !(cls == FL_NORMAL && W->steps[k].cls == FL_FAULT))
-				continue;
-			int c = take(W, i, &W->steps[k], &to);
-			if (c == -2)
-				W->transitions = before;
-			if (c < 0)
-				return c;
-			moved |= c && W->steps[k].cls != FL_FAULT;
-		}
+		int c = expand_pass(W, i, n, cls);
+		if (c == -2)
+			W->transitions = before;
+		if (c < 0)
+			return c;
+		moved = c;
 	}
 	if (stopped(R))
 		return -1;
@@ -407,6 +454,7 @@ static void bfs(struct run *R)
 		R->hi = hi;
 		do {
 			run_level(R);
+			fl_store_quiesce(R->st);
 			degrade(R, lo);
 		} while (!stopped(R) && atomic_load(&R->next) < hi);
 		lo = hi;
@@ -608,7 +656,10 @@ static int setup_workers(struct run *R)
 		W->next = fl_alloc(R->s->width);
 		W->enabled = fl_calloc((size_t)R->s->ninst + 1, sizeof *W->enabled);
 		W->injected = fl_calloc((size_t)R->s->nbudget + 1, 1);
-		if (!W->cur || !W->next || !W->enabled || !W->injected)
+		W->succ = fl_calloc(FL_MAX_STEPS, R->s->width);
+		W->hash = fl_calloc(FL_MAX_STEPS, sizeof *W->hash);
+		W->pick = fl_calloc(FL_MAX_STEPS, sizeof *W->pick);
+		if (!W->cur || !W->next || !W->enabled || !W->injected || !W->succ || !W->hash || !W->pick)
 			return FL_ENOMEM;
 	}
 	return FL_OK;
@@ -680,6 +731,9 @@ static void free_workers(struct run *R)
 		fl_free(R->w[k].next);
 		fl_free(R->w[k].enabled);
 		fl_free(R->w[k].injected);
+		fl_free(R->w[k].succ);
+		fl_free(R->w[k].hash);
+		fl_free(R->w[k].pick);
 	}
 	fl_free(R->w);
 }

@@ -73,13 +73,22 @@ static void free_charged(struct fl_store *st, void *p, size_t n)
 	fl_free(p);
 }
 
+static size_t table_bytes(size_t n) { return sizeof(struct fl_slots) + n * sizeof(uint64_t); }
+
+static struct fl_slots *new_table(struct fl_store *st, size_t n, int *rc)
+{
+	struct fl_slots *t = alloc_charged(st, table_bytes(n), rc);
+	if (t)
+		t->n = n;
+	return t;
+}
+
 static int alloc_slots(struct fl_store *st)
 {
 	int rc = FL_OK;
 	for (unsigned i = 0; i < FL_STORE_STRIPES && rc == FL_OK; i++) {
 		struct fl_stripe *sp = &st->stripes[i];
-		sp->slots = alloc_charged(st, INITIAL_SLOTS * sizeof *sp->slots, &rc);
-		sp->nslots = INITIAL_SLOTS;
+		atomic_store(&sp->table, new_table(st, INITIAL_SLOTS, &rc));
 		sp->used = 0;
 	}
 	return rc;
@@ -129,11 +138,21 @@ int fl_store_init(struct fl_store *st, size_t width, size_t label_size, size_t m
 	return fl_store_open(st, width, label_size, max_bytes, FL_STORAGE_EXACT, 0, 0);
 }
 
+void fl_store_quiesce(struct fl_store *st)
+{
+	for (struct fl_slots *t = atomic_exchange(&st->old_tables, NULL), *next; t; t = next) {
+		next = t->next;
+		free_charged(st, t, table_bytes(t->n));
+	}
+}
+
 static void free_slots(struct fl_store *st)
 {
+	fl_store_quiesce(st);
 	for (unsigned i = 0; st->stripes && i < FL_STORE_STRIPES; i++) {
-		free_charged(st, st->stripes[i].slots, st->stripes[i].nslots * sizeof(uint64_t));
-		st->stripes[i].slots = NULL;
+		struct fl_slots *t = atomic_exchange(&st->stripes[i].table, NULL);
+		if (t)
+			free_charged(st, t, table_bytes(t->n));
 	}
 }
 
@@ -249,20 +268,25 @@ uint64_t fl_store_hash_of(const struct fl_store *st, size_t i)
 	return h;
 }
 
-/* Slot where v (EXACT) or its fingerprint lives in sp, or the empty slot where it would go. */
-static size_t probe(const struct fl_store *st, const struct fl_stripe *sp, const uint8_t *v,
+static uint64_t load_slot(const struct fl_slots *t, size_t k)
+{
+	return __atomic_load_n(&t->s[k], __ATOMIC_ACQUIRE);
+}
+
+/* Slot where v (EXACT) or its fingerprint lives in t, or the empty slot where it would go. */
+static size_t probe(const struct fl_store *st, const struct fl_slots *t, const uint8_t *v,
 		    uint64_t hash)
 {
-	size_t mask = sp->nslots - 1, s = (size_t)hash & mask;
+	size_t mask = t->n - 1, s = (size_t)hash & mask;
 	if (st->mode != FL_STORAGE_EXACT) {
-		uint64_t fp = fp_of(hash);
-		while (sp->slots[s] && sp->slots[s] != fp)
+		uint64_t fp = fp_of(hash), e;
+		while ((e = load_slot(t, s)) && e != fp)
 			s = (s + 1) & mask;
 		return s;
 	}
 	uint64_t tag = exact_slot(hash, 0) & 0xFFFFFFFF00000000ull;
 	for (;; s = (s + 1) & mask) {
-		uint64_t e = sp->slots[s];
+		uint64_t e = load_slot(t, s);
 		if (!e)
 			return s;
 		size_t i = (size_t)(uint32_t)e - 1;
@@ -277,25 +301,31 @@ static uint64_t slot_hash(const struct fl_store *st, uint64_t e)
 	return st->mode == FL_STORAGE_EXACT ? fl_store_hash_of(st, (size_t)(uint32_t)e - 1) : e;
 }
 
-/* Rehashes sp into a table of n slots (a power of two, above its use). */
+/* Replaces sp's table by one of n slots (a power of two, above its use). With concurrent
+ * readers the old table waits for fl_store_quiesce. */
 static int resize(struct fl_store *st, struct fl_stripe *sp, size_t n)
 {
 	int rc;
-	uint64_t *slots = alloc_charged(st, n * sizeof *slots, &rc);
-	if (!slots)
+	struct fl_slots *t = new_table(st, n, &rc), *old = atomic_load(&sp->table);
+	if (!t)
 		return rc;
-	for (size_t k = 0; k < sp->nslots; k++) {
-		uint64_t e = sp->slots[k];
+	for (size_t k = 0; k < old->n; k++) {
+		uint64_t e = old->s[k];
 		if (!e)
 			continue;
 		size_t s = (size_t)slot_hash(st, e) & (n - 1);
-		while (slots[s])
+		while (t->s[s])
 			s = (s + 1) & (n - 1);
-		slots[s] = e;
+		t->s[s] = e;
 	}
-	free_charged(st, sp->slots, sp->nslots * sizeof *sp->slots);
-	sp->slots = slots;
-	sp->nslots = n;
+	atomic_store_explicit(&sp->table, t, memory_order_release);
+	if (!st->shared) {
+		free_charged(st, old, table_bytes(old->n));
+		return FL_OK;
+	}
+	old->next = atomic_load(&st->old_tables);
+	while (!atomic_compare_exchange_weak(&st->old_tables, &old->next, old))
+		;
 	return FL_OK;
 }
 
@@ -370,29 +400,43 @@ static int insert_bits(struct fl_store *st, struct fl_stripe *sp, const uint8_t 
 	return FL_STORE_NEW;
 }
 
+/* The answer for an old state found in slot value e. */
+static int old_state(const struct fl_store *st, uint64_t e, size_t *idx)
+{
+	*idx = st->mode == FL_STORAGE_EXACT ? (size_t)(uint32_t)e - 1 : FL_NO_PARENT;
+	return FL_STORE_OLD;
+}
+
 int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32_t parent,
 		    const void *label, size_t *idx)
 {
 	struct fl_stripe *sp = stripe_of(st, hash);
-	lock(st, sp);
 	int rc;
 	if (st->mode == FL_STORAGE_BITSTATE) {
+		lock(st, sp);
 		rc = insert_bits(st, sp, v, hash, parent, label, idx);
 		unlock(st, sp);
 		return rc;
 	}
-	size_t s = probe(st, sp, v, hash), i;
-	if (sp->slots[s]) {
-		uint64_t e = sp->slots[s];
-		*idx = st->mode == FL_STORAGE_EXACT ? (size_t)(uint32_t)e - 1 : FL_NO_PARENT;
+	/* Most states are old: look without the lock first (a state inserted meanwhile is
+	 * found again below, under it). */
+	struct fl_slots *t = atomic_load_explicit(&sp->table, memory_order_acquire);
+	uint64_t e = load_slot(t, probe(st, t, v, hash));
+	if (e)
+		return old_state(st, e, idx);
+	lock(st, sp);
+	t = atomic_load_explicit(&sp->table, memory_order_acquire);
+	size_t s = probe(st, t, v, hash), i;
+	if ((e = load_slot(t, s))) {
 		unlock(st, sp);
-		return FL_STORE_OLD;
+		return old_state(st, e, idx);
 	}
 	rc = FL_OK;
-	if ((sp->used + 1) * 4 > sp->nslots * 3) {
-		rc = resize(st, sp, sp->nslots * 2);
+	if ((sp->used + 1) * 4 > t->n * 3) {
+		rc = resize(st, sp, t->n * 2);
+		t = atomic_load(&sp->table);
 		if (rc == FL_OK)
-			s = probe(st, sp, v, hash);
+			s = probe(st, t, v, hash);
 	}
 	if (rc == FL_OK)
 		rc = reserve(st, &i);
@@ -401,19 +445,31 @@ int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32
 		return rc;
 	}
 	write_state(st, i, v, hash, parent, label);
-	sp->slots[s] = slot_value(st, hash, i);
+	__atomic_store_n(&t->s[s], slot_value(st, hash, i), __ATOMIC_RELEASE);
 	sp->used++;
 	unlock(st, sp);
 	*idx = i;
 	return FL_STORE_NEW;
 }
 
+void fl_store_prefetch(const struct fl_store *st, uint64_t hash)
+{
+	const struct fl_stripe *sp = stripe_of(st, hash);
+	if (st->mode == FL_STORAGE_BITSTATE) {
+		__builtin_prefetch((const void *)&st->bits[bit_pos(st, hash, 0) >> 6]);
+		return;
+	}
+	const struct fl_slots *t = atomic_load_explicit(&sp->table, memory_order_acquire);
+	if (t) /* a replaced table stays readable until fl_store_quiesce: a stale hint is harmless */
+		__builtin_prefetch(&t->s[(size_t)hash & (t->n - 1)]);
+}
+
 long fl_store_find(const struct fl_store *st, const uint8_t *v, uint64_t hash)
 {
 	if (st->mode != FL_STORAGE_EXACT)
 		return -1;
-	const struct fl_stripe *sp = stripe_of(st, hash);
-	uint64_t e = sp->slots[probe(st, sp, v, hash)];
+	const struct fl_slots *t = atomic_load(&stripe_of(st, hash)->table);
+	uint64_t e = load_slot(t, probe(st, t, v, hash));
 	return e ? (long)(uint32_t)e - 1 : -1;
 }
 
@@ -458,12 +514,13 @@ static int to_fingerprints(struct fl_store *st)
 {
 	for (unsigned k = 0; k < FL_STORE_STRIPES; k++) {
 		struct fl_stripe *sp = &st->stripes[k];
-		for (size_t s = 0; s < sp->nslots; s++)
-			if (sp->slots[s])
-				sp->slots[s] = fp_of(fl_store_hash_of(st, (size_t)(uint32_t)sp->slots[s] - 1));
+		struct fl_slots *t = atomic_load(&sp->table);
+		for (size_t s = 0; s < t->n; s++)
+			if (t->s[s])
+				t->s[s] = fp_of(fl_store_hash_of(st, (size_t)(uint32_t)t->s[s] - 1));
 		/* the values moved: place them again by their hash (same table size) */
 		st->mode = FL_STORAGE_FINGERPRINT;
-		int rc = resize(st, sp, sp->nslots);
+		int rc = resize(st, sp, t->n);
 		if (rc != FL_OK)
 			return rc;
 	}
@@ -476,10 +533,12 @@ static int to_bits(struct fl_store *st, size_t bitstate_bytes)
 	int rc = alloc_bits(st, bitstate_bytes);
 	if (rc != FL_OK)
 		return rc;
-	for (unsigned k = 0; k < FL_STORE_STRIPES; k++)
-		for (size_t s = 0; s < st->stripes[k].nslots; s++)
-			if (st->stripes[k].slots[s])
-				set_bits(st, st->stripes[k].slots[s]);
+	for (unsigned k = 0; k < FL_STORE_STRIPES; k++) {
+		const struct fl_slots *t = atomic_load(&st->stripes[k].table);
+		for (size_t s = 0; s < t->n; s++)
+			if (t->s[s])
+				set_bits(st, t->s[s]);
+	}
 	free_slots(st);
 	st->mode = FL_STORAGE_BITSTATE;
 	return FL_OK;

@@ -42,12 +42,23 @@
 #define FL_STORE_STRIPES (1u << FL_STORE_STRIPE_BITS)
 #define FL_STORE_BITS_K 3
 
+/* One stripe's slot table: n slots, a power of two (EXACT: high 32 bits tag, low 32 index + 1;
+ * FINGERPRINT: the hash; 0: empty). Replaced tables wait on a list until fl_store_quiesce. */
+struct fl_slots {
+	size_t n;
+	struct fl_slots *next;
+	uint64_t s[];
+};
+
+/* A lookup reads `table` and the slots without the lock (a slot is published after the state
+ * it names); an insert takes the lock. The two halves sit on separate cache lines, so the
+ * lock's writes do not evict every thread's copy of the table pointer. */
 struct fl_stripe {
-	uint64_t *slots;   /* EXACT: high 32 bits tag, low 32 index + 1; else the hash (0: empty) */
-	size_t nslots;     /* a power of two */
+	_Atomic(struct fl_slots *) table;
+	char pad0[64 - sizeof(void *)];
 	size_t used;
 	atomic_flag lock;
-	char pad[64 - 2 * sizeof(size_t) - sizeof(uint64_t *) - sizeof(atomic_flag)];
+	char pad1[64 - sizeof(size_t) - sizeof(atomic_flag)];
 };
 
 struct fl_store {
@@ -67,6 +78,7 @@ struct fl_store {
 	size_t retired;          /* blocks below this one were retired */
 	pthread_mutex_t grow;    /* allocating a block */
 	struct fl_stripe *stripes;
+	_Atomic(struct fl_slots *) old_tables; /* replaced while others may still read them */
 	_Atomic uint64_t *bits;  /* BITSTATE */
 	size_t nbits;            /* a power of two */
 	_Atomic size_t bits_set; /* BITSTATE: bits set, for the fill ratio */
@@ -97,6 +109,13 @@ uint64_t fl_store_hash(const struct fl_store *st, const uint8_t *v);
  */
 int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32_t parent,
 		    const void *label, size_t *idx);
+
+/* A hint: the slot of a state with this hash will be looked up soon (any thread). */
+void fl_store_prefetch(const struct fl_store *st, uint64_t hash);
+
+/* Frees the slot tables that resizes replaced. Call where no insert or lookup runs (the search
+ * calls it between BFS levels). */
+void fl_store_quiesce(struct fl_store *st);
 
 /* Index of v, or -1 if absent (EXACT only). */
 long fl_store_find(const struct fl_store *st, const uint8_t *v, uint64_t hash);
