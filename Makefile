@@ -142,11 +142,14 @@ check-one: $(ASAN_DIR)/tests $(ASAN_DIR)/faultline
 test-browser: build/faultline
 	@bash test/browser/report-test.sh
 
-# build/bench-tree COUNT [--width W] [--changes C]: the tree-compression microbenchmark.
-build/bench-tree: bench/tree.c $(REL_DIR)/checker/tree.o $(REL_DIR)/checker/util.o
-	$(CC) $(BASE_CFLAGS) $(REL_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -pthread
+# Benchmark programs: bench/NAME.c -> build/bench-NAME, with the library and the hand-built
+# TwoPhase.tla model (test/twophase.c), in release flags.
+BENCH_BIN := $(patsubst bench/%.c,build/bench-%,$(wildcard bench/*.c))
 
-bench: build/faultline
+$(BENCH_BIN): build/bench-%: $(REL_DIR)/bench/%.o $(REL_DIR)/test/twophase.o $(REL_LIB)
+	$(CC) $(REL_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: build/faultline $(BENCH_BIN)
 	@bash bench/run.sh
 
 install: build/faultline
