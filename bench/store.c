@@ -146,7 +146,9 @@ static int time_store(const uint8_t *vecs, size_t count, size_t w, struct figure
 	sink = sum;
 	f->insert_s = t1 - t0;
 	f->find_s = t2 - t1;
-	f->nslots = st.nslots;
+	f->nslots = 0; /* every stripe's table together */
+	for (unsigned k = 0; k < FL_STORE_STRIPES; k++)
+		f->nslots += atomic_load(&st.stripes[k].table)->n;
 	f->store_bytes = fl_store_bytes(&st);
 	fl_store_fini(&st);
 	if (bad)
