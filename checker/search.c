@@ -429,7 +429,7 @@ static void degrade(struct run *R, size_t lo)
 		int from = st->mode;
 		if (from == FL_STORAGE_BITSTATE ||
 		    (from == FL_STORAGE_FINGERPRINT && room < ((size_t)1 << 18)) ||
-		    fl_store_degrade(st, room) != FL_OK || fl_store_retire(st, lo) != FL_OK) {
+		    fl_store_degrade(st, room, lo) != FL_OK) {
 			halt(R, memory_limit(R));
 			return;
 		}

@@ -509,22 +509,26 @@ int fl_store_retire(struct fl_store *st, size_t below)
 	return FL_OK;
 }
 
-/* EXACT -> FINGERPRINT: every stripe's slots become the states' hashes. */
-static int to_fingerprints(struct fl_store *st)
+/* EXACT -> FINGERPRINT: every stripe's slots become the states' hashes, in place (the limit
+ * was reached: nothing can be allocated yet); the vectors below `below` are freed; then each
+ * stripe's fingerprints are placed again by their hash. If that fails the tables are left
+ * unusable, and the caller must stop inserting. */
+static int to_fingerprints(struct fl_store *st, size_t below)
 {
 	for (unsigned k = 0; k < FL_STORE_STRIPES; k++) {
-		struct fl_stripe *sp = &st->stripes[k];
-		struct fl_slots *t = atomic_load(&sp->table);
+		struct fl_slots *t = atomic_load(&st->stripes[k].table);
 		for (size_t s = 0; s < t->n; s++)
 			if (t->s[s])
 				t->s[s] = fp_of(fl_store_hash_of(st, (size_t)(uint32_t)t->s[s] - 1));
-		/* the values moved: place them again by their hash (same table size) */
-		st->mode = FL_STORAGE_FINGERPRINT;
-		int rc = resize(st, sp, t->n);
-		if (rc != FL_OK)
-			return rc;
 	}
-	return FL_OK;
+	st->mode = FL_STORAGE_FINGERPRINT;
+	int rc = fl_store_retire(st, below);
+	for (unsigned k = 0; k < FL_STORE_STRIPES && rc == FL_OK; k++) {
+		struct fl_stripe *sp = &st->stripes[k];
+		rc = resize(st, sp, atomic_load(&sp->table)->n);
+	}
+	fl_store_quiesce(st);
+	return rc;
 }
 
 /* FINGERPRINT -> BITSTATE: every fingerprint sets its bits. */
@@ -544,13 +548,14 @@ static int to_bits(struct fl_store *st, size_t bitstate_bytes)
 	return FL_OK;
 }
 
-int fl_store_degrade(struct fl_store *st, size_t bitstate_bytes)
+int fl_store_degrade(struct fl_store *st, size_t bitstate_bytes, size_t below)
 {
+	int rc = FL_EBOUND;
 	if (st->mode == FL_STORAGE_EXACT)
-		return to_fingerprints(st);
-	if (st->mode == FL_STORAGE_FINGERPRINT)
-		return to_bits(st, bitstate_bytes);
-	return FL_EBOUND;
+		return to_fingerprints(st, below);
+	if (st->mode == FL_STORAGE_FINGERPRINT && (rc = to_bits(st, bitstate_bytes)) == FL_OK)
+		rc = fl_store_retire(st, below);
+	return rc;
 }
 
 size_t fl_store_bytes(const struct fl_store *st)

@@ -129,10 +129,12 @@ int fl_store_retire(struct fl_store *st, size_t below);
 
 /*
  * Turns an EXACT store into a FINGERPRINT one (or a FINGERPRINT one into BITSTATE with a bit
- * array of bitstate_bytes), keeping every state's index, record and unretired vector. The
- * search calls it when the memory limit is reached. Returns FL_OK or FL_ENOMEM (unchanged).
+ * array of bitstate_bytes), keeping every state's index and record, and retires the states
+ * below `below` (fl_store_retire). The search calls it when the memory limit is reached, from
+ * one thread. Returns FL_OK; or FL_ENOMEM/FL_EBOUND: from FINGERPRINT the store is unchanged,
+ * from EXACT its tables may be left unusable (the caller stops inserting).
  */
-int fl_store_degrade(struct fl_store *st, size_t bitstate_bytes);
+int fl_store_degrade(struct fl_store *st, size_t bitstate_bytes, size_t below);
 
 /* State i's vector (not retired). */
 static inline const uint8_t *fl_store_state(const struct fl_store *st, size_t i)
