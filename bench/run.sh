@@ -73,16 +73,27 @@ fl_run() {
 	fig=$(sed 's/.*"figures":{\([^}]*\)}.*/\1/' <<<"$o")
 	verdicts=$(sed 's/.*"specs":\[\(.*\)\],"figures".*/\1/' <<<"$o" |
 		grep -o '"name":"[^"]*","verdict":"[^"]*"' | sed 's/"name":\("[^"]*"\),"verdict":/\1:/' | paste -sd, -)
-	local line="{\"bench\":\"$name\",\"checker\":\"faultline\",\"threads\":$threads,\"storage\":\"$storage\",\"reductions\":\"none\",\"runs\":$runs,$fig,\"verdicts\":{$verdicts}}"
+	local rbs
+	rbs=$(awk -v r="$(field peak_rss_bytes "{$fig}")" -v n="$(field states "{$fig}")" 'BEGIN { printf "%.2f", n > 0 ? r / n : 0 }')
+	local line="{\"bench\":\"$name\",\"checker\":\"faultline\",\"threads\":$threads,\"storage\":\"$storage\",\"reductions\":\"none\",\"runs\":$runs,$fig,\"rss_bytes_per_state\":$rbs,\"verdicts\":{$verdicts}}"
 	emit "$line"
 	FL_LAST=$line
 	local rss
 	rss=$(field peak_rss_bytes "$line")
 	row "$name" faultline "$threads" "$storage" "$(field states "$line")" "$(field transitions "$line")" \
 		"$(printf %.2f "$(field seconds "$line")")" "$(field states_per_sec "$line")" \
-		"$(printf %.0f "$(field bytes_per_state "$line")")" "$(awk "BEGIN{printf \"%.1f\", $rss/1048576}")" \
+		"$(printf %.0f "$(field rss_bytes_per_state "$line")")" "$(awk "BEGIN{printf \"%.1f\", $rss/1048576}")" \
 		"$(sed 's/"//g' <<<"$verdicts")$([ "$(field complete "$line")" = true ] || echo ' INCOMPLETE')"
 	return 0
+}
+
+# speedup NAME ONE TWO: the "threads 1 -> 2" line of two runs of the same problem.
+speedup() {
+	[ -n "$2" ] && [ -n "$3" ] || return 0
+	local r
+	r=$(awk -v a="$(field seconds "$2")" -v b="$(field seconds "$3")" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')
+	emit "{\"bench\":\"$1\",\"compare\":\"threads 1/2\",\"speedup\":$r,\"same_states\":$([ "$(field states "$2")" = "$(field states "$3")" ] && echo true || echo false)}"
+	row "  = 1 -> 2 threads" "" "" "" "" "" "x$r" "" "" "" ""
 }
 
 verdicts_of() { sed -n 's/.*"verdicts":{\([^}]*\)}.*/\1/p' <<<"$1"; }
@@ -144,28 +155,39 @@ for size in $PIPE; do
 			fi
 		fi
 	fi
-	# Options being added to faultline check: until they exist the run exits 2 (an error line).
 	[ "$big" = 1 ] && continue
+	FL_LAST=
 	fl_run "$name" "$file" 2 exact --threads 2 || true
+	speedup "$name" "$fl" "$FL_LAST"
 	fl_run "$name" "$file" 1 fingerprint --storage fingerprint || true
 done
 
 for sc in $SET; do
 	DEFAULT_RUNS=1
+	FL_LAST=
 	fl_run "$sc" "scenarios/$sc.yaml" 1 exact || true
-	st=$(field states "$FL_LAST")
+	one=$FL_LAST
+	st=$(field states "$one")
 	[ -n "$st" ] && [ "$st" -gt "$largest" ] && largest=$st
+	FL_LAST=
+	fl_run "$sc" "scenarios/$sc.yaml" 2 exact --threads 2 || true
+	speedup "$sc" "$one" "$FL_LAST"
 done
 
 if [ -x build/bench-twophase ]; then
 	for n in $TWOPHASE; do
-		for t in 1 2; do
-			o=$(build/bench-twophase "$n" --threads "$t" 2>"$tmp/err" | tail -1)
+		one=
+		for run in "1 exact" "2 exact" "2 fingerprint"; do
+			read -r t storage <<<"$run"
+			o=$(build/bench-twophase "$n" --threads "$t" --storage "$storage" 2>"$tmp/err" | tail -1)
 			if [[ $o == '{'* ]]; then emit "$o"; else
-				emit "{\"bench\":\"twophase-$n\",\"threads\":$t,\"error\":\"$(head -c 300 "$tmp/err" | tr '\n"\\' "  '")\"}"
+				emit "{\"bench\":\"twophase-$n\",\"threads\":$t,\"storage\":\"$storage\",\"error\":\"$(head -c 300 "$tmp/err" | tr '\n"\\' "  '")\"}"
 			fi
-			row "twophase-$n" bench-twophase "$t" exact "$(field states "$o")" "$(field transitions "$o")" \
-				"$(field seconds "$o")" "$(field states_per_sec "$o")" "$(field bytes_per_state "$o")" - ""
+			row "twophase-$n" bench-twophase "$t" "$storage" "$(field states "$o")" "$(field transitions "$o")" \
+				"$(field seconds "$o")" "$(field states_per_sec "$o")" "$(field bytes_per_state "$o")" \
+				"$(awk "BEGIN{printf \"%.1f\", $(field peak_rss_bytes "$o")/1048576}")" "ok: $(field ok "$o")"
+			[ "$run" = "1 exact" ] && one=$o
+			[ "$run" = "2 exact" ] && speedup "twophase-$n" "$one" "$o"
 		done
 	done
 else

@@ -52,6 +52,8 @@ void *fl_alloc(size_t n);
 void *fl_calloc(size_t n, size_t size); /* n * size zeroed bytes (checked), or NULL */
 void *fl_realloc(void *p, size_t n);
 void fl_free(void *p);
+/* A hint that the 2 MiB-aligned part of [p, p+n) be backed by huge pages (no-op if unsupported). */
+void fl_advise_huge(void *p, size_t n);
 char *fl_strdup(const char *s);
 
 /* Test hook: make the nth allocation from now fail (1 = the next one); 0 disables. */

@@ -24,6 +24,8 @@
 
 /* What one thread needs to expand states; its figures are added to the result at the end. */
 struct worker {
+	char pad0[64];          /* workers sit in one array: padding at both ends keeps one's
+				   hot fields off the cache lines of its neighbours' */
 	struct run *R;
 	uint8_t *cur, *next;
 	struct fl_step steps[FL_MAX_STEPS];
@@ -36,6 +38,7 @@ struct worker {
 	uint8_t *succ;          /* FL_MAX_STEPS successors of one pass (expand_pass) */
 	uint64_t *hash;         /* their hashes */
 	int *pick;              /* the steps they come from */
+	char pad1[64];
 };
 
 struct run {
@@ -54,8 +57,10 @@ struct run {
 	double t0, last_progress;
 	uint64_t rng;
 	size_t budget;            /* bytes the store may use (--max-memory, or 3/4 of the RAM) */
-	/* parallel BFS: the level being expanded is [next, hi) */
+	/* parallel BFS: the level being expanded is [next, hi); `next` has a line of its own */
+	char pad0[64];
 	_Atomic size_t next;
+	char pad1[64];
 	size_t hi;
 	int nworkers;
 	struct worker *w;         /* nworkers */

@@ -20,13 +20,13 @@
 #include <xxhash.h>
 
 #define INITIAL_SLOTS 64
+#define HUGE_BYTES ((size_t)4 << 20)
 #define BLOCK_TARGET ((size_t)256 << 10) /* bytes of vectors per block, about */
 #define DEFAULT_BITS_BYTES ((size_t)16 << 20) /* 2^27 bits, as SPIN's -w27 */
 
-/* Offsets inside a meta block: labels, then parents, depths and hashes. */
+/* Offsets inside a meta block: labels, then parents and depths. */
 static size_t meta_parents(const struct fl_store *st) { return st->block * st->label_size; }
 static size_t meta_depths(const struct fl_store *st) { return meta_parents(st) + st->block * 4; }
-static size_t meta_hashes(const struct fl_store *st) { return meta_depths(st) + st->block * 4; }
 static size_t meta_bytes(const struct fl_store *st) { return st->block * st->meta_size; }
 
 static void lock(const struct fl_store *st, struct fl_stripe *sp)
@@ -78,8 +78,13 @@ static size_t table_bytes(size_t n) { return sizeof(struct fl_slots) + n * sizeo
 static struct fl_slots *new_table(struct fl_store *st, size_t n, int *rc)
 {
 	struct fl_slots *t = alloc_charged(st, table_bytes(n), rc);
-	if (t)
-		t->n = n;
+	if (!t)
+		return NULL;
+	t->n = n;
+	while (((size_t)1 << t->bits) < n)
+		t->bits++;
+	if (table_bytes(n) >= HUGE_BYTES) /* random probes: fewer TLB misses and page faults */
+		fl_advise_huge(t, table_bytes(n));
 	return t;
 }
 
@@ -111,7 +116,7 @@ int fl_store_open(struct fl_store *st, size_t width, size_t label_size, size_t m
 {
 	*st = (struct fl_store){.width = width, .label_size = label_size, .mode = mode,
 				.shared = shared, .max_bytes = max_bytes, .spill = -1,
-				.meta_size = label_size + 4 + 4 + 8};
+				.meta_size = label_size + 4 + 4};
 	/* Blocks of about BLOCK_TARGET bytes, so the memory limit is met closely even for wide
 	 * states: at least 64 states, at most FL_STORE_BLOCK. */
 	st->block_bits = FL_STORE_BLOCK_BITS;
@@ -122,7 +127,10 @@ int fl_store_open(struct fl_store *st, size_t width, size_t label_size, size_t m
 	pthread_mutex_init(&st->grow, NULL);
 	st->blocks = fl_calloc(st->nblocks, sizeof *st->blocks);
 	st->metas = fl_calloc(st->nblocks, sizeof *st->metas);
-	st->stripes = fl_calloc(FL_STORE_STRIPES, sizeof *st->stripes);
+	/* stripes on cache-line boundaries, so each half of one is one line (store.h) */
+	st->stripes_mem = fl_calloc(FL_STORE_STRIPES + 1, sizeof *st->stripes);
+	if (st->stripes_mem)
+		st->stripes = (struct fl_stripe *)(((uintptr_t)st->stripes_mem + 63) & ~(uintptr_t)63);
 	if (!st->blocks || !st->metas || !st->stripes)
 		return fl_store_fini(st), FL_ENOMEM;
 	for (unsigned i = 0; i < FL_STORE_STRIPES; i++)
@@ -166,7 +174,7 @@ void fl_store_fini(struct fl_store *st)
 	free_slots(st);
 	fl_free(st->blocks);
 	fl_free(st->metas);
-	fl_free(st->stripes);
+	fl_free(st->stripes_mem);
 	fl_free((void *)st->bits);
 	if (st->spill >= 0)
 		close(st->spill);
@@ -217,6 +225,18 @@ static uint64_t exact_slot(uint64_t hash, size_t i)
 
 static uint64_t fp_of(uint64_t hash) { return hash ? hash : 1; }
 
+/* Where hash h starts probing in t: the hash bits just below the stripe's, so that in EXACT
+ * mode they are the tag's top bits and a slot alone says where it belongs (slot_home). */
+static size_t home(const struct fl_slots *t, uint64_t h)
+{
+	return (size_t)((h << FL_STORE_STRIPE_BITS) >> (64 - t->bits));
+}
+
+static size_t slot_home(const struct fl_store *st, const struct fl_slots *t, uint64_t e)
+{
+	return st->mode == FL_STORAGE_EXACT ? (size_t)((e >> 32) >> (32 - t->bits)) : home(t, e);
+}
+
 /* The slot value stored for state i with hash h, in the store's current mode. */
 static uint64_t slot_value(const struct fl_store *st, uint64_t h, size_t i)
 {
@@ -263,9 +283,7 @@ void fl_store_label(const struct fl_store *st, size_t i, void *out)
 
 uint64_t fl_store_hash_of(const struct fl_store *st, size_t i)
 {
-	uint64_t h;
-	read_meta(st, i, meta_hashes(st), 8, &h);
-	return h;
+	return fl_store_hash(st, fl_store_state(st, i));
 }
 
 static uint64_t load_slot(const struct fl_slots *t, size_t k)
@@ -277,7 +295,7 @@ static uint64_t load_slot(const struct fl_slots *t, size_t k)
 static size_t probe(const struct fl_store *st, const struct fl_slots *t, const uint8_t *v,
 		    uint64_t hash)
 {
-	size_t mask = t->n - 1, s = (size_t)hash & mask;
+	size_t mask = t->n - 1, s = home(t, hash);
 	if (st->mode != FL_STORAGE_EXACT) {
 		uint64_t fp = fp_of(hash), e;
 		while ((e = load_slot(t, s)) && e != fp)
@@ -295,12 +313,6 @@ static size_t probe(const struct fl_store *st, const struct fl_slots *t, const u
 	}
 }
 
-/* The hash a slot was placed by: EXACT slots name a state whose record has it. */
-static uint64_t slot_hash(const struct fl_store *st, uint64_t e)
-{
-	return st->mode == FL_STORAGE_EXACT ? fl_store_hash_of(st, (size_t)(uint32_t)e - 1) : e;
-}
-
 /* Replaces sp's table by one of n slots (a power of two, above its use). With concurrent
  * readers the old table waits for fl_store_quiesce. */
 static int resize(struct fl_store *st, struct fl_stripe *sp, size_t n)
@@ -313,7 +325,7 @@ static int resize(struct fl_store *st, struct fl_stripe *sp, size_t n)
 		uint64_t e = old->s[k];
 		if (!e)
 			continue;
-		size_t s = (size_t)slot_hash(st, e) & (n - 1);
+		size_t s = slot_home(st, t, e);
 		while (t->s[s])
 			s = (s + 1) & (n - 1);
 		t->s[s] = e;
@@ -329,9 +341,9 @@ static int resize(struct fl_store *st, struct fl_stripe *sp, size_t n)
 	return FL_OK;
 }
 
-/* Writes state i: vector (when the mode keeps it), label, parent, depth and hash. */
-static void write_state(struct fl_store *st, size_t i, const uint8_t *v, uint64_t hash,
-			uint32_t parent, const void *label)
+/* Writes state i: vector, label, parent and depth. */
+static void write_state(struct fl_store *st, size_t i, const uint8_t *v, uint32_t parent,
+			const void *label)
 {
 	uint8_t *b = atomic_load_explicit(&st->blocks[i >> st->block_bits], memory_order_acquire);
 	memcpy(b + (i & (st->block - 1)) * st->width, v, st->width);
@@ -340,7 +352,6 @@ static void write_state(struct fl_store *st, size_t i, const uint8_t *v, uint64_
 	uint32_t depth = parent == FL_NO_PARENT ? 0 : fl_store_depth(st, parent) + 1;
 	memcpy(meta_at(st, i, meta_parents(st), 4), &parent, 4);
 	memcpy(meta_at(st, i, meta_depths(st), 4), &depth, 4);
-	memcpy(meta_at(st, i, meta_hashes(st), 8), &hash, 8);
 }
 
 /* Hands out the next index, with its block; FL_OK, or the error with nothing handed out. */
@@ -395,7 +406,7 @@ static int insert_bits(struct fl_store *st, struct fl_stripe *sp, const uint8_t 
 		return rc;
 	(void)sp;
 	set_bits(st, hash);
-	write_state(st, i, v, hash, parent, label);
+	write_state(st, i, v, parent, label);
 	*idx = i;
 	return FL_STORE_NEW;
 }
@@ -444,7 +455,7 @@ int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32
 		unlock(st, sp);
 		return rc;
 	}
-	write_state(st, i, v, hash, parent, label);
+	write_state(st, i, v, parent, label);
 	__atomic_store_n(&t->s[s], slot_value(st, hash, i), __ATOMIC_RELEASE);
 	sp->used++;
 	unlock(st, sp);
@@ -461,7 +472,7 @@ void fl_store_prefetch(const struct fl_store *st, uint64_t hash)
 	}
 	const struct fl_slots *t = atomic_load_explicit(&sp->table, memory_order_acquire);
 	if (t) /* a replaced table stays readable until fl_store_quiesce: a stale hint is harmless */
-		__builtin_prefetch(&t->s[(size_t)hash & (t->n - 1)]);
+		__builtin_prefetch(&t->s[home(t, hash)]);
 }
 
 long fl_store_find(const struct fl_store *st, const uint8_t *v, uint64_t hash)

@@ -46,7 +46,9 @@
  * FINGERPRINT: the hash; 0: empty). Replaced tables wait on a list until fl_store_quiesce. */
 struct fl_slots {
 	size_t n;
+	unsigned bits;  /* n = 2^bits */
 	struct fl_slots *next;
+	char pad[64 - 2 * sizeof(size_t) - sizeof(void *)]; /* the header's line is read-only */
 	uint64_t s[];
 };
 
@@ -77,7 +79,8 @@ struct fl_store {
 	size_t block;
 	size_t retired;          /* blocks below this one were retired */
 	pthread_mutex_t grow;    /* allocating a block */
-	struct fl_stripe *stripes;
+	struct fl_stripe *stripes;   /* 64-byte aligned, inside stripes_mem */
+	void *stripes_mem;
 	_Atomic(struct fl_slots *) old_tables; /* replaced while others may still read them */
 	_Atomic uint64_t *bits;  /* BITSTATE */
 	size_t nbits;            /* a power of two */
@@ -104,7 +107,8 @@ uint64_t fl_store_hash(const struct fl_store *st, const uint8_t *v);
  * Looks v up and inserts it if absent. Returns FL_STORE_NEW (stored as a new state whose
  * parent/depth/label are as given), FL_STORE_OLD (already present; nothing changes), or a
  * negative code: FL_ENOMEM, or FL_EBOUND when growing would pass max_bytes (the store is then
- * unchanged). *idx receives the state's index on success (EXACT only for an old state: the
+ * unchanged). hash must be fl_store_hash(st, v) in a store that may degrade (the change of
+ * mode recomputes it); tests may weaken it in EXACT mode. *idx receives the state's index on success (EXACT only for an old state: the
  * other modes do not know it and write FL_NO_PARENT). v must not point into the store.
  */
 int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32_t parent,

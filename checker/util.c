@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 int fl_fail(struct fl_err *e, int code, const char *fmt, ...)
@@ -56,6 +57,14 @@ void *fl_realloc(void *p, size_t n)
 }
 
 void fl_free(void *p) { free(p); }
+
+void fl_advise_huge(void *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + 0x1FFFFF) & ~(uintptr_t)0x1FFFFF;
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)0x1FFFFF;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
 
 char *fl_strdup(const char *s)
 {
