@@ -132,7 +132,8 @@ static void free_slots(struct fl_store *st)
 
 void fl_store_fini(struct fl_store *st)
 {
-	for (size_t b = 0; st->blocks && b < st->nblocks; b++) {
+	/* blocks and metas are tested apart: a failed open may have allocated one, not the other */
+	for (size_t b = 0; st->blocks && st->metas && b < st->nblocks; b++) {
 		fl_free(atomic_load(&st->blocks[b]));
 		fl_free(atomic_load(&st->metas[b]));
 	}
@@ -188,7 +189,12 @@ static uint64_t exact_slot(uint64_t hash, size_t i)
 	return ((hash >> 26) & 0xFFFFFFFFull) << 32 | (i + 1);
 }
 
-static uint64_t fp_of(uint64_t hash) { return hash ? hash : 1; }
+/* A fingerprint is never 0 (the empty slot). Hash 0 becomes a value with the same stripe
+ * (top bits) and the same home slot (low bits) as 0, so that a table rebuilt from fingerprints
+ * (resize) places it where probe looks for it; 1 did not (hash 0 was reported NEW again after
+ * its stripe grew). */
+#define FP_OF_ZERO ((uint64_t)1 << (63 - FL_STORE_STRIPE_BITS))
+static uint64_t fp_of(uint64_t hash) { return hash ? hash : FP_OF_ZERO; }
 
 /* The slot value stored for state i with hash h, in the store's current mode. */
 static uint64_t slot_value(const struct fl_store *st, uint64_t h, size_t i)
@@ -318,9 +324,11 @@ static int reserve(struct fl_store *st, size_t *i)
 	return FL_OK;
 }
 
-/* BITSTATE: bit j of the k bits of hash h (double hashing). */
+/* BITSTATE: bit j of the k bits of hash h (double hashing). The bits are those of h's
+ * fingerprint, as FINGERPRINT -> BITSTATE only knows fingerprints (hash 0 found NEW after). */
 static size_t bit_pos(const struct fl_store *st, uint64_t h, unsigned j)
 {
+	h = fp_of(h);
 	uint64_t h2 = (h >> 32 | h << 32) | 1;
 	return (size_t)(h + j * h2) & (st->nbits - 1);
 }
@@ -445,7 +453,13 @@ int fl_store_retire(struct fl_store *st, size_t below)
 	return FL_OK;
 }
 
-/* EXACT -> FINGERPRINT: every stripe's slots become the states' hashes. */
+/*
+ * EXACT -> FINGERPRINT: every stripe's slots become the states' hashes, in place. An entry's
+ * home slot is its hash's low bits in both modes (fp_of keeps them), so every entry stays
+ * where probing finds it and nothing needs allocating. (Rebuilding each stripe with resize
+ * could fail part-way, at the memory bound where the search degrades, leaving the stripes
+ * after the failing one with EXACT values in a FINGERPRINT store: their states read as NEW.)
+ */
 static int to_fingerprints(struct fl_store *st)
 {
 	for (unsigned k = 0; k < FL_STORE_STRIPES; k++) {
@@ -453,12 +467,8 @@ static int to_fingerprints(struct fl_store *st)
 		for (size_t s = 0; s < sp->nslots; s++)
 			if (sp->slots[s])
 				sp->slots[s] = fp_of(fl_store_hash_of(st, (size_t)(uint32_t)sp->slots[s] - 1));
-		/* the values moved: place them again by their hash (same table size) */
-		st->mode = FL_STORAGE_FINGERPRINT;
-		int rc = resize(st, sp, sp->nslots);
-		if (rc != FL_OK)
-			return rc;
 	}
+	st->mode = FL_STORAGE_FINGERPRINT;
 	return FL_OK;
 }
 
