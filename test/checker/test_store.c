@@ -557,95 +557,90 @@ Test(store, max_bytes_stops_slot_growth)
 	bounded(slots0 + block + 100, 48, 48 * FL_STORE_STRIPES);
 }
 
-/* Inserts codes [from, to) in code order, parent c - 1; stops at the first error. */
-static int insert_codes(struct fl_store *st, const struct family *f, struct ref *r, size_t *from,
-			size_t to)
+/*
+ * Injects an allocation failure at every allocation point: open is tried with the 1st, 2nd,
+ * ... allocation failing until it succeeds (a failed open frees what it took), then every
+ * insert of codes [0, want) likewise. An insert that fails must leave the store unchanged
+ * (the next try is the proof it stays usable); at the end every state is checked. Returns
+ * the allocation points found in open and in the inserts.
+ */
+static void failures(const struct family *f, size_t want, int mode, long *in_open, long *in_inserts)
 {
+	struct fl_store st;
+	struct ref r;
+	long n;
+	int rc;
+	ref_init(&r, family_codes(f));
+	/* open: its three tables, then the stripes' slot tables, made by one loop: its first,
+	 * second, a middle and the last (a failed open costs a walk over every block entry, so
+	 * not all 64), then the first n that no allocation reaches. */
+	static const long open_points[] = {1, 2, 3, 4, 5, 3 + FL_STORE_STRIPES / 2,
+					   2 + FL_STORE_STRIPES, 3 + FL_STORE_STRIPES, 4 + FL_STORE_STRIPES};
+	*in_open = 0;
+	for (size_t k = 0; k < sizeof open_points / sizeof *open_points; k++) {
+		n = open_points[k];
+		fl_alloc_fail_at(n);
+		rc = fl_store_open(&st, f->width, LABEL, 0, mode, 0, 4096);
+		fl_alloc_fail_at(0);
+		if (rc == FL_OK)
+			break;
+		cr_assert_eq(rc, FL_ENOMEM, "n=%ld: open returned %d", n, rc);
+		cr_assert_null(st.blocks, "a failed open leaves the store empty");
+		*in_open = n;
+	}
+	cr_assert_eq(rc, FL_OK, "open still fails at n=%ld", n);
+	*in_inserts = 0;
+	fl_test_no_leaks();
 	uint8_t v[MAXW], l[LABEL];
 	size_t idx;
-	for (; *from < to; (*from)++) {
-		size_t c = *from;
+	for (size_t c = 0; c < want; c++) {
 		make_vec(f, c, v);
 		make_label(c, l);
 		uint32_t parent = c ? (uint32_t)(c - 1) : FL_NO_PARENT;
-		int rc = fl_store_insert(st, v, fl_store_hash(st, v), parent, l, &idx);
-		if (rc < 0)
-			return rc;
-		cr_assert_eq(rc, FL_STORE_NEW);
-		ref_add(r, c, idx, parent);
-	}
-	return FL_OK;
-}
-
-/*
- * Injects an allocation failure at every allocation point of: open, then inserting codes
- * [0, prefill) without failures, then [prefill, want) with the failure armed. The store
- * stays consistent and usable after each. Returns how many allocation points were found.
- */
-static long failures(const struct family *f, size_t prefill, size_t want, int mode)
-{
-	int succeeded = 0;
-	long n;
-	for (n = 1; n < 1000 && !succeeded; n++) {
-		struct fl_store st;
-		struct ref r;
-		ref_init(&r, family_codes(f));
-		if (!prefill)
+		for (n = 1;; n++) {
+			size_t bytes = fl_store_bytes(&st);
 			fl_alloc_fail_at(n);
-		int rc = fl_store_open(&st, f->width, LABEL, 0, mode, 0, 4096);
-		if (rc != FL_OK) {
+			rc = fl_store_insert(&st, v, fl_store_hash(&st, v), parent, l, &idx);
 			fl_alloc_fail_at(0);
-			cr_assert_eq(rc, FL_ENOMEM, "n=%ld: open returned %d", n, rc);
-			cr_assert_leq(n, 3 + FL_STORE_STRIPES, "open makes 3 + one per stripe allocations");
-			ref_fini(&r);
-			fl_test_no_leaks();
-			continue;
+			if (rc != FL_ENOMEM)
+				break;
+			(*in_inserts)++;
+			cr_assert_eq(count_of(&st), r.count, "insert %zu, n=%ld: a failed insert stored something", c, n);
+			cr_assert_leq(fl_store_bytes(&st), bytes + FL_STORE_BLOCK * (f->width + st.meta_size),
+				      "insert %zu, n=%ld", c, n);
+			cr_assert_eq(fl_store_bytes(&st), allocated_bytes(&st));
+			if (mode == FL_STORAGE_EXACT)
+				cr_assert_eq(fl_store_find(&st, v, fl_store_hash(&st, v)), -1);
+			if (c)
+				check_state(&st, f, &r, c - 1, LABEL, 1);
 		}
-		size_t c = 0;
-		cr_assert_eq(insert_codes(&st, f, &r, &c, prefill), FL_OK);
-		if (prefill)
-			fl_alloc_fail_at(n);
-		rc = insert_codes(&st, f, &r, &c, want);
-		fl_alloc_fail_at(0);
-		if (rc == FL_OK) {
-			succeeded = 1;
-		} else {
-			cr_assert_eq(rc, FL_ENOMEM, "n=%ld: insert %zu returned %d", n, c, rc);
-			cr_assert_eq(count_of(&st), r.count, "a failed insert stored something");
-			check_all(&st, f, &r, LABEL);
-			/* The store stays usable: the rest goes in once memory is back. */
-			cr_assert_eq(insert_codes(&st, f, &r, &c, want), FL_OK, "n=%ld: after recovery", n);
-		}
-		check_all(&st, f, &r, LABEL);
-		fl_store_fini(&st);
-		ref_fini(&r);
+		cr_assert_eq(rc, FL_STORE_NEW, "insert %zu returned %d", c, rc);
+		ref_add(&r, c, idx, parent);
 	}
-	cr_assert(succeeded, "no run succeeded within %ld injected failures", n);
+	check_all(&st, f, &r, LABEL);
+	fl_store_fini(&st);
+	ref_fini(&r);
 	fl_test_no_leaks();
-	return n - 1;
 }
 
 Test(store, allocation_failures)
 {
-	/* open (3 tables + 64 stripes), the first block (2), and stripes doubling (about 20). */
-	struct family f = {9, 4, 7}; /* 16384 codes */
-	long n = failures(&f, 0, 3200, FL_STORAGE_EXACT);
-	cr_assert_geq(n, 3 + FL_STORE_STRIPES + 2 + 10, "only %ld allocation points reached", n);
-}
-
-Test(store, allocation_failures_second_block)
-{
-	/* Around the second block: its vectors, its records, and stripes doubling. */
+	/* open (3 tables + 64 stripes); two blocks (2 each, one at FL_STORE_BLOCK - 63 states);
+	 * every stripe doubling 3 times (64 -> 512 slots). */
 	struct family f = {9, 4, 8}; /* 65536 codes */
-	long n = failures(&f, FL_STORE_BLOCK - 200, FL_STORE_BLOCK + 100, FL_STORAGE_EXACT);
-	cr_assert_geq(n, 2, "only %ld allocation points reached", n);
+	long in_open, in_inserts;
+	failures(&f, FL_STORE_BLOCK + 100, FL_STORAGE_EXACT, &in_open, &in_inserts);
+	cr_assert_eq(in_open, 3 + FL_STORE_STRIPES);
+	cr_assert_geq(in_inserts, 2 + 2 + 3 * FL_STORE_STRIPES, "only %ld allocation points", in_inserts);
 }
 
 Test(store, allocation_failures_fingerprint)
 {
 	struct family f = {9, 4, 7};
-	long n = failures(&f, 0, 3200, FL_STORAGE_FINGERPRINT);
-	cr_assert_geq(n, 3 + FL_STORE_STRIPES + 2 + 10, "only %ld allocation points reached", n);
+	long in_open, in_inserts;
+	failures(&f, 4000, FL_STORAGE_FINGERPRINT, &in_open, &in_inserts);
+	cr_assert_eq(in_open, 3 + FL_STORE_STRIPES);
+	cr_assert_geq(in_inserts, 2 + FL_STORE_STRIPES / 2, "only %ld allocation points", in_inserts);
 }
 
 /* --- FINGERPRINT ----------------------------------------------------------------------- */
@@ -808,6 +803,18 @@ Test(store, bitstate_tiny_array_misses)
 
 /* --- retire ---------------------------------------------------------------------------- */
 
+/* Records of states below `below` are read back from the spill file (a read per field):
+ * every 8th of them, and the first and last of each block; every state above. */
+static void check_retired(const struct fl_store *st, const struct family *f, const struct ref *r,
+			  size_t below)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		size_t j = i & (FL_STORE_BLOCK - 1);
+		if (i >= below || i % 8 == 0 || j == 0 || j == FL_STORE_BLOCK - 1)
+			check_state(st, f, r, i, LABEL, i >= below);
+	}
+}
+
 static void retire_in(int mode)
 {
 	struct family f = {8, 256, 3}; /* codes inserted in order: all distinct */
@@ -843,8 +850,7 @@ static void retire_in(int mode)
 	/* Retiring less than what is retired changes nothing. */
 	cr_assert_eq(fl_store_retire(&st, FL_STORE_BLOCK), FL_OK);
 	cr_assert_eq(fl_store_bytes(&st), before - 2 * block);
-	for (size_t i = 0; i < r.count; i++)
-		check_state(&st, &f, &r, i, LABEL, i >= 2 * FL_STORE_BLOCK);
+	check_retired(&st, &f, &r, 2 * FL_STORE_BLOCK);
 	/* Inserts go on: old vectors (retired ones too) are old, new ones get the next index,
 	 * with parents among the retired states (their depth is read back). */
 	for (size_t c = 0; c < n + 2000; c++) {
@@ -862,13 +868,11 @@ static void retire_in(int mode)
 		}
 	}
 	cr_assert_eq(count_of(&st), r.count);
-	for (size_t i = 0; i < r.count; i++)
-		check_state(&st, &f, &r, i, LABEL, i >= 2 * FL_STORE_BLOCK);
+	check_retired(&st, &f, &r, 2 * FL_STORE_BLOCK);
 	/* A second retire goes on from there. */
 	cr_assert_eq(fl_store_retire(&st, 3 * FL_STORE_BLOCK), FL_OK);
 	cr_assert_eq(fl_store_bytes(&st), allocated_bytes(&st));
-	for (size_t i = 0; i < r.count; i++)
-		check_state(&st, &f, &r, i, LABEL, i >= 3 * FL_STORE_BLOCK);
+	check_retired(&st, &f, &r, 3 * FL_STORE_BLOCK);
 	fl_store_fini(&st);
 	ref_fini(&r);
 	fl_test_no_leaks();
