@@ -514,8 +514,9 @@ static void bounded(size_t max_bytes, size_t expect_min, size_t expect_max)
 	for (; c < family_codes(f) && c < r.count + 2000; c++) {
 		make_vec(f, c, v);
 		make_label(c, l);
-		cr_assert_eq(fl_store_insert(&st, v, fl_store_hash(&st, v), 0, l, &idx), FL_STORE_NEW);
-		ref_add(&r, c, idx, 0);
+		uint32_t parent = r.count ? 0 : FL_NO_PARENT;
+		cr_assert_eq(fl_store_insert(&st, v, fl_store_hash(&st, v), parent, l, &idx), FL_STORE_NEW);
+		ref_add(&r, c, idx, parent);
 	}
 	check_all(&st, f, &r, LABEL);
 	fl_store_fini(&st);
@@ -903,7 +904,7 @@ Test(store, retire_is_noop_in_exact)
 /* Every stored vector is OLD; codes never inserted are NEW, or (BITSTATE) possibly OLD. */
 static void check_answers_after_degrade(struct fl_store *st, const struct family *f, struct ref *r)
 {
-	uint8_t v[MAXW], l[LABEL];
+	uint8_t v[MAXW], l[LABEL] = {0};
 	size_t idx;
 	for (size_t i = 0; i < r->count; i++) {
 		make_vec(f, r->code_of[i], v);
