@@ -166,7 +166,9 @@ static void free_slots(struct fl_store *st)
 
 void fl_store_fini(struct fl_store *st)
 {
-	size_t used = st->blocks ? ((atomic_load(&st->count) + FL_STORE_STRIPES) >> st->block_bits) + 1 : 0;
+	/* either array may be missing after a failed open */
+	size_t used = st->blocks && st->metas
+		      ? ((atomic_load(&st->count) + FL_STORE_STRIPES) >> st->block_bits) + 1 : 0;
 	for (size_t b = 0; b < used && b < st->nblocks; b++) {
 		fl_free(atomic_load(&st->blocks[b]));
 		fl_free(atomic_load(&st->metas[b]));
@@ -223,6 +225,8 @@ static uint64_t exact_slot(uint64_t hash, size_t i)
 	return ((hash >> 26) & 0xFFFFFFFFull) << 32 | (i + 1);
 }
 
+/* A fingerprint is never 0 (an empty slot): hash 0 becomes 1, which has the same stripe and
+ * home (the low bit is never a home bit). Bit positions are taken from it too. */
 static uint64_t fp_of(uint64_t hash) { return hash ? hash : 1; }
 
 /* Where hash h starts probing in t: the hash bits just below the stripe's, so that in EXACT
@@ -370,6 +374,7 @@ static int reserve(struct fl_store *st, size_t *i)
 /* BITSTATE: bit j of the k bits of hash h (double hashing). */
 static size_t bit_pos(const struct fl_store *st, uint64_t h, unsigned j)
 {
+	h = fp_of(h); /* as the fingerprints a degrade sets bits from */
 	uint64_t h2 = (h >> 32 | h << 32) | 1;
 	return (size_t)(h + j * h2) & (st->nbits - 1);
 }
@@ -521,9 +526,9 @@ int fl_store_retire(struct fl_store *st, size_t below)
 }
 
 /* EXACT -> FINGERPRINT: every stripe's slots become the states' hashes, in place (the limit
- * was reached: nothing can be allocated yet); the vectors below `below` are freed; then each
- * stripe's fingerprints are placed again by their hash. If that fails the tables are left
- * unusable, and the caller must stop inserting. */
+ * was reached: nothing is allocated). An exact slot's home is its tag's top bits, which are
+ * the hash bits a fingerprint's home is read from (home, slot_home): every entry stays where
+ * lookups find it. Then the vectors below `below` are freed. */
 static int to_fingerprints(struct fl_store *st, size_t below)
 {
 	for (unsigned k = 0; k < FL_STORE_STRIPES; k++) {
@@ -533,13 +538,7 @@ static int to_fingerprints(struct fl_store *st, size_t below)
 				t->s[s] = fp_of(fl_store_hash_of(st, (size_t)(uint32_t)t->s[s] - 1));
 	}
 	st->mode = FL_STORAGE_FINGERPRINT;
-	int rc = fl_store_retire(st, below);
-	for (unsigned k = 0; k < FL_STORE_STRIPES && rc == FL_OK; k++) {
-		struct fl_stripe *sp = &st->stripes[k];
-		rc = resize(st, sp, atomic_load(&sp->table)->n);
-	}
-	fl_store_quiesce(st);
-	return rc;
+	return fl_store_retire(st, below);
 }
 
 /* FINGERPRINT -> BITSTATE: every fingerprint sets its bits. */

@@ -147,7 +147,8 @@ static inline const uint8_t *fl_store_state(const struct fl_store *st, size_t i)
 	return b + (i & (st->block - 1)) * st->width;
 }
 
-/* State i's parent, depth and label (read back from the spill file when retired). */
+/* State i's parent, depth and label (read back from the spill file when retired), and its
+ * hash (recomputed from the vector: not for a retired state). */
 uint32_t fl_store_parent(const struct fl_store *st, size_t i);
 uint32_t fl_store_depth(const struct fl_store *st, size_t i);
 void fl_store_label(const struct fl_store *st, size_t i, void *out);
