@@ -74,7 +74,7 @@ fl_run() {
 	verdicts=$(sed 's/.*"specs":\[\(.*\)\],"figures".*/\1/' <<<"$o" |
 		grep -o '"name":"[^"]*","verdict":"[^"]*"' | sed 's/"name":\("[^"]*"\),"verdict":/\1:/' | paste -sd, -)
 	local rbs
-	rbs=$(awk -v r="$(field peak_rss_bytes "{$fig}")" -v n="$(field states "{$fig}")" 'BEGIN { printf "%.2f", n > 0 ? r / n : 0 }')
+	rbs=$(awk -v r="$(field peak_rss_bytes "{$fig}")" -v n="$(field states "{$fig}")" 'BEGIN { printf "%.2f", (n > 0 ? r / n : 0) }')
 	local line="{\"bench\":\"$name\",\"checker\":\"faultline\",\"threads\":$threads,\"storage\":\"$storage\",\"reductions\":\"none\",\"runs\":$runs,$fig,\"rss_bytes_per_state\":$rbs,\"verdicts\":{$verdicts}}"
 	emit "$line"
 	FL_LAST=$line
@@ -91,7 +91,7 @@ fl_run() {
 speedup() {
 	[ -n "$2" ] && [ -n "$3" ] || return 0
 	local r
-	r=$(awk -v a="$(field seconds "$2")" -v b="$(field seconds "$3")" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }')
+	r=$(awk -v a="$(field seconds "$2")" -v b="$(field seconds "$3")" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
 	emit "{\"bench\":\"$1\",\"compare\":\"threads 1/2\",\"speedup\":$r,\"same_states\":$([ "$(field states "$2")" = "$(field states "$3")" ] && echo true || echo false)}"
 	row "  = 1 -> 2 threads" "" "" "" "" "" "x$r" "" "" "" ""
 }

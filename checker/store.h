@@ -69,8 +69,13 @@ struct fl_store {
 	int mode;                /* enum fl_storage */
 	int shared;              /* 1: inserts may run concurrently (locks are taken) */
 	size_t max_bytes;        /* 0 = no limit; growth past it fails with FL_EBOUND */
+	/* The two counters every insert may write sit on lines of their own: the fields around
+	 * them are read by every lookup of every thread. */
+	char pad0[64];
 	_Atomic size_t count;    /* states stored (indices handed out) */
+	char pad1[64];
 	_Atomic size_t bytes;    /* bytes allocated */
+	char pad2[64];
 	size_t meta_size;        /* bytes of one state's record: label, parent, depth, hash */
 	_Atomic(uint8_t *) *blocks;  /* per block: the vectors */
 	_Atomic(uint8_t *) *metas;   /* per block: labels, then parents, depths, hashes */
@@ -84,7 +89,9 @@ struct fl_store {
 	_Atomic(struct fl_slots *) old_tables; /* replaced while others may still read them */
 	_Atomic uint64_t *bits;  /* BITSTATE */
 	size_t nbits;            /* a power of two */
+	char pad3[64];
 	_Atomic size_t bits_set; /* BITSTATE: bits set, for the fill ratio */
+	char pad4[64];
 	int spill;               /* file descriptor of retired records, or -1 */
 };
 
