@@ -759,6 +759,8 @@ int fl_search_run(const struct fl_sys *s, const struct fl_search_opts *o, struct
 	if (rc == FL_OK) {
 		if (!R->active)
 			halt(R, "no spec is checked");
+		if (o->mode == FL_RANDOM && o->storage != FL_STORAGE_EXACT) /* walks follow indices */
+			halt(R, "random walks need exact storage");
 		explore(R);
 		if (!stopped(R) && o->mode != FL_RANDOM)
 			judge_cycles(R);
