@@ -372,6 +372,47 @@ Test(cli, bad_max_memory_exits_2)
 	}
 }
 
+/* --threads and --storage: bad values and combinations exit 2 before any search. */
+Test(cli, bad_threads_and_storage_exit_2)
+{
+	static const char *const cases[][2] = {
+		{"--threads 0", "--threads 0: give a whole number from 1 to 64"},
+		{"--threads 65", "--threads 65: give a whole number from 1 to 64"},
+		{"--threads two", "--threads two: give a whole number"},
+		{"--storage tree", "--storage tree: choose exact, fingerprint or bitstate"},
+		{"--threads 2 --search dfs", "--threads 2: only --search bfs runs on several threads"},
+		{"--search random --storage bitstate", "--storage bitstate needs --search bfs"},
+		{"--storage fingerprint --search dfs", "--storage fingerprint needs --search bfs"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char args[160];
+		snprintf(args, sizeof args, "check " BASE " %s", cases[i][0]);
+		struct run r = run(args);
+		assert_code(&r, 2);
+		assert_has(r.err, cases[i][1], "stderr");
+		cr_assert_str_eq(r.out, "", "no search is run");
+		run_free(&r);
+	}
+}
+
+/* The figures say how the run was made: threads, storage, and what fingerprints may miss. */
+Test(cli, threads_and_storage_in_the_result)
+{
+	struct run r = run("check " BASE " --threads 2 --storage fingerprint --quiet --json -");
+	assert_code(&r, 0);
+	assert_has(r.out, "\"threads\":2", "stdout");
+	assert_has(r.out, "\"storage\":\"fingerprint\"", "stdout");
+	assert_has(r.out, "\"expected_missed_states\":", "stdout");
+	assert_has(r.out, "\"states\":38910", "stdout");
+	run_free(&r);
+	r = run("check " BASE " --threads 2 --storage fingerprint --quiet");
+	assert_code(&r, 0);
+	assert_has(r.out, "2 threads", "stdout");
+	assert_has(r.out, "Storage: fingerprints", "stdout");
+	assert_has(r.out, "states missed through hash collisions, expected: at most", "stdout");
+	run_free(&r);
+}
+
 Test(cli, bad_counts_exit_2)
 {
 	struct run r = run("check " BASE " --max-states 1.5");
