@@ -394,7 +394,7 @@ static int set_bits(struct fl_store *st, uint64_t h)
 	return seen;
 }
 
-static int insert_bits(struct fl_store *st, struct fl_stripe *sp, const uint8_t *v, uint64_t hash,
+static int insert_bits(struct fl_store *st, const uint8_t *v, uint64_t hash,
 		       uint32_t parent, const void *label, size_t *idx)
 {
 	*idx = FL_NO_PARENT;
@@ -409,7 +409,6 @@ static int insert_bits(struct fl_store *st, struct fl_stripe *sp, const uint8_t 
 	int rc = reserve(st, &i);
 	if (rc != FL_OK)
 		return rc;
-	(void)sp;
 	set_bits(st, hash);
 	write_state(st, i, v, parent, label);
 	*idx = i;
@@ -430,7 +429,7 @@ int fl_store_insert(struct fl_store *st, const uint8_t *v, uint64_t hash, uint32
 	int rc;
 	if (st->mode == FL_STORAGE_BITSTATE) {
 		lock(st, sp);
-		rc = insert_bits(st, sp, v, hash, parent, label, idx);
+		rc = insert_bits(st, v, hash, parent, label, idx);
 		unlock(st, sp);
 		return rc;
 	}

@@ -2,15 +2,16 @@
  * store.h - the visited-state store: every state the search has seen, once.
  *
  * States are fixed-width byte vectors numbered in discovery order, so an index is a stable name
- * for a state (BFS walks the indices as its queue). Each state carries its XXH3-64 hash, the
- * index of the state it was first reached from, its depth and an opaque edge label (the step
- * taken), so traces can be rebuilt by walking parents back to the root.
+ * for a state (BFS walks the indices as its queue). Each state carries the index of the state
+ * it was first reached from, its depth and an opaque edge label (the step taken), so traces can
+ * be rebuilt by walking parents back to the root. Its XXH3-64 hash is recomputed when needed.
  *
  * Memory: per-state data lives in blocks of `block` states (a power of two up to
  * FL_STORE_BLOCK, about 256 KiB of vectors) that never move once
  * allocated (so several threads may read states while others insert). Lookup is open
  * addressing with linear probing over FL_STORE_STRIPES independent slot tables (stripes),
- * chosen by the hash's top bits, each with its own lock and power-of-two size.
+ * chosen by the hash's top bits, each with its own lock and power-of-two size. Lookups read
+ * a stripe without its lock; inserts take it (struct fl_stripe).
  *
  * Three ways to remember a state (enum fl_storage in search.h):
  *   EXACT: a slot holds the state's index and 32 bits of its hash; a tag match is confirmed by
@@ -22,8 +23,9 @@
  *   BITSTATE: FL_STORE_BITS_K bits per state in one bit array (Holzmann's supertrace); a
  *     state whose bits are all set already is taken as seen. Retiring as in FINGERPRINT.
  *
- * Thread safety: with `shared` set, fl_store_insert may run in several threads at once; a
- * state's bytes, parent, label and depth are written before its slot is published. Everything
+ * Thread safety: with `shared` set, fl_store_insert and fl_store_prefetch may run in several
+ * threads at once; a state's bytes, parent, label and depth are written before its slot is
+ * published, and a replaced table stays readable until fl_store_quiesce. Everything
  * else (init, retire, find, fini, the accessors for states being inserted) is for one thread,
  * or for states inserted before the readers' last synchronisation point (a barrier).
  */
